@@ -1,0 +1,396 @@
+"""The distribution grammar of scenario files, and fast samplers on an explicit Generator.
+
+A distribution is written as a bare number (a constant) or as ``{dist: NAME, ...}``. Any
+distribution may carry ``min``/``max`` bounds, which *condition* the draw (values outside are
+redrawn, never clamped). Durations are additionally conditioned on being >= 0.
+
+Samplers draw in numpy blocks and hand values out one at a time, so the hot path pays one
+list pop per draw instead of one numpy call.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import stats
+
+BLOCK = 1024
+"""How many values a sampler draws from numpy at a time."""
+
+MIN_ACCEPTANCE = 1e-4
+"""Bounds that keep less than this probability are refused (the redraw would never end)."""
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    min: float | None = None
+    """Lower bound: draws below it are redrawn."""
+    max: float | None = None
+    """Upper bound: draws above it are redrawn."""
+
+    # -- what subclasses provide ------------------------------------------------------------
+    def _frozen(self) -> Any:
+        """The scipy distribution (used for means and acceptance checks, not for sampling)."""
+        raise NotImplementedError
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n unbounded draws."""
+        raise NotImplementedError
+
+    def is_discrete(self) -> bool:
+        """Whether every value is a whole number."""
+        return False
+
+    # -- shared behaviour -------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _check_bounds(self) -> _Dist:
+        if self.min is not None and self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max:g}) must be >= min ({self.min:g})")
+        return self
+
+    def bounds(self, nonnegative: bool = False) -> tuple[float, float]:
+        lo = -math.inf if self.min is None else self.min
+        hi = math.inf if self.max is None else self.max
+        if nonnegative:
+            lo = max(lo, 0.0)
+        return lo, hi
+
+    def acceptance(self, nonnegative: bool = False) -> float:
+        """Probability that an unbounded draw falls inside the bounds."""
+        lo, hi = self.bounds(nonnegative)
+        frozen = self._frozen()
+        if self.is_discrete():
+            lo_int = math.ceil(lo) if lo > -math.inf else -math.inf
+            return float(frozen.cdf(hi) - frozen.cdf(lo_int - 1))
+        return float(frozen.cdf(hi) - frozen.cdf(lo))
+
+    def mean(self, nonnegative: bool = False) -> float:
+        """The mean of the bounded distribution."""
+        lo, hi = self.bounds(nonnegative)
+        frozen = self._frozen()
+        if lo == -math.inf and hi == math.inf:
+            return float(frozen.mean())
+        if self.is_discrete():
+            lo_int = max(math.ceil(lo), int(frozen.support()[0])) if lo > -math.inf else None
+            return float(frozen.expect(lb=lo_int, ub=hi, conditional=True))
+        return float(frozen.expect(lb=lo, ub=hi, conditional=True))
+
+    def time_problem(self) -> str | None:
+        """Why this cannot be a duration (in days), or None if it can."""
+        if self.acceptance(nonnegative=True) < MIN_ACCEPTANCE:
+            return f"must be able to take values >= 0 (a duration), got {self.describe()}"
+        return None
+
+    def integer_problem(self, minimum: int) -> str | None:
+        """Why this cannot be a whole-number quantity >= minimum, or None if it can."""
+        if not self.is_discrete():
+            return (
+                f"must be a whole-number distribution (constant, poisson or empirical), "
+                f"got {self.describe()}"
+            )
+        lo, _ = self.bounds()
+        if lo < minimum and self._can_be_below(minimum):
+            return f"can be below {minimum}; add min: {minimum}"
+        if self.acceptance() < MIN_ACCEPTANCE:
+            return f"its bounds leave no possible value, got {self.describe()}"
+        return None
+
+    def _can_be_below(self, minimum: int) -> bool:
+        return bool(self._frozen().cdf(minimum - 1) > 0)
+
+    def describe(self) -> str:
+        fields = {k: v for k, v in self.model_dump().items() if v is not None}
+        return "{" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}"
+
+    def sampler(self, rng: np.random.Generator, nonnegative: bool = False) -> Sampler:
+        """A sampler drawing from this distribution with `rng`."""
+        return Sampler(self, rng, nonnegative)
+
+
+class Constant(_Dist):
+    dist: Literal["constant"] = "constant"
+    value: float
+
+    def is_discrete(self) -> bool:
+        return float(self.value).is_integer()
+
+    def _frozen(self) -> Any:
+        return _PointMass(self.value)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value, dtype=float)
+
+    def describe(self) -> str:
+        return f"{self.value:g}"
+
+
+class Exponential(_Dist):
+    dist: Literal["exponential"]
+    mean_: Annotated[float, Field(gt=0, alias="mean")]
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    def _frozen(self) -> Any:
+        return stats.expon(scale=self.mean_)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean_, n)
+
+
+class Uniform(_Dist):
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.high <= self.low:
+            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
+        return self
+
+    def _frozen(self) -> Any:
+        return stats.uniform(loc=self.low, scale=self.high - self.low)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+
+class Triangular(_Dist):
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _order(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high) or self.high <= self.low:
+            raise ValueError(
+                f"needs low <= mode <= high with low < high, got "
+                f"{self.low:g}, {self.mode:g}, {self.high:g}"
+            )
+        return self
+
+    def _frozen(self) -> Any:
+        width = self.high - self.low
+        return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+
+class Normal(_Dist):
+    dist: Literal["normal"]
+    mean_: Annotated[float, Field(alias="mean")]
+    sd: Annotated[float, Field(gt=0)]
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    def _frozen(self) -> Any:
+        return stats.norm(loc=self.mean_, scale=self.sd)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.normal(self.mean_, self.sd, n)
+
+
+class Lognormal(_Dist):
+    """Lognormal given by the mean and sd of the variable itself (not of its logarithm)."""
+
+    dist: Literal["lognormal"]
+    mean_: Annotated[float, Field(gt=0, alias="mean")]
+    sd: Annotated[float, Field(gt=0)]
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @cached_property
+    def _params(self) -> tuple[float, float]:
+        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def _frozen(self) -> Any:
+        mu, sigma = self._params
+        return stats.lognorm(s=sigma, scale=math.exp(mu))
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        mu, sigma = self._params
+        return rng.lognormal(mu, sigma, n)
+
+
+class Gamma(_Dist):
+    """Gamma given by its mean and sd."""
+
+    dist: Literal["gamma"]
+    mean_: Annotated[float, Field(gt=0, alias="mean")]
+    sd: Annotated[float, Field(gt=0)]
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    def _frozen(self) -> Any:
+        shape = (self.mean_ / self.sd) ** 2
+        return stats.gamma(a=shape, scale=self.sd**2 / self.mean_)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        shape = (self.mean_ / self.sd) ** 2
+        return rng.gamma(shape, self.sd**2 / self.mean_, n)
+
+
+class Poisson(_Dist):
+    dist: Literal["poisson"]
+    mean_: Annotated[float, Field(gt=0, alias="mean")]
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    def is_discrete(self) -> bool:
+        return True
+
+    def _frozen(self) -> Any:
+        return stats.poisson(self.mean_)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.poisson(self.mean_, n).astype(float)
+
+
+class Empirical(_Dist):
+    """Values drawn with the given weights (equal weights if absent)."""
+
+    dist: Literal["empirical"]
+    values: Annotated[list[float], Field(min_length=1)]
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(
+                    f"weights has {len(self.weights)} entries but values has {len(self.values)}"
+                )
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    def is_discrete(self) -> bool:
+        return all(float(v).is_integer() for v in self.values)
+
+    @cached_property
+    def _probabilities(self) -> np.ndarray:
+        w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
+        return w / w.sum()
+
+    def _frozen(self) -> Any:
+        return _Discrete(np.asarray(self.values, dtype=float), self._probabilities)
+
+    def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._probabilities)
+
+
+Distribution = Annotated[
+    Constant | Exponential | Uniform | Triangular | Normal | Lognormal | Gamma | Poisson | Empirical,
+    Field(discriminator="dist"),
+]
+
+DIST_NAMES = (
+    "constant",
+    "exponential",
+    "uniform",
+    "triangular",
+    "normal",
+    "lognormal",
+    "gamma",
+    "poisson",
+    "empirical",
+)
+
+
+def parse_distribution(value: Any) -> Any:
+    """Turn a bare number into a constant distribution; leave mappings to the validator."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return Constant(value=float(value))
+    if isinstance(value, dict) and value.get("dist") == "constant" and "value" in value:
+        inner = value["value"]
+        if isinstance(inner, int) and not isinstance(inner, bool):
+            return {**value, "value": float(inner)}
+    return value
+
+
+class _PointMass:
+    """A scipy-like point mass, enough for acceptance and mean."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def cdf(self, x: float) -> float:
+        return 1.0 if x >= self.value else 0.0
+
+    def mean(self) -> float:
+        return self.value
+
+    def support(self) -> tuple[float, float]:
+        return self.value, self.value
+
+    def expect(self, lb: float | None, ub: float | None, conditional: bool) -> float:
+        return self.value
+
+
+class _Discrete:
+    """A scipy-like finite distribution, enough for acceptance and mean."""
+
+    def __init__(self, values: np.ndarray, probabilities: np.ndarray) -> None:
+        self.values = values
+        self.p = probabilities
+
+    def cdf(self, x: float) -> float:
+        return float(self.p[self.values <= x].sum())
+
+    def mean(self) -> float:
+        return float((self.values * self.p).sum())
+
+    def support(self) -> tuple[float, float]:
+        return float(self.values.min()), float(self.values.max())
+
+    def expect(self, lb: float | None, ub: float | None, conditional: bool) -> float:
+        mask = np.ones(len(self.values), dtype=bool)
+        if lb is not None:
+            mask &= self.values >= lb
+        if ub is not None:
+            mask &= self.values <= ub
+        return float((self.values[mask] * self.p[mask]).sum() / self.p[mask].sum())
+
+
+class Sampler:
+    """Draws one value at a time from a distribution, refilling in numpy blocks.
+
+    Each sampler owns its Generator's sequence: two samplers never share a stream, so the
+    i-th draw of a stream is the same whatever else the simulation does (common random
+    numbers across policies).
+    """
+
+    __slots__ = ("_buf", "_dist", "_hi", "_lo", "_rng", "constant")
+
+    def __init__(self, dist: _Dist, rng: np.random.Generator, nonnegative: bool = False) -> None:
+        self._dist = dist
+        self._rng = rng
+        self._lo, self._hi = dist.bounds(nonnegative)
+        self._buf: list[float] = []
+        self.constant: float | None = dist.value if isinstance(dist, Constant) else None
+        """The value, when the distribution is a constant (no stream is consumed)."""
+
+    def _refill(self) -> None:
+        raw = self._dist._raw(self._rng, BLOCK)
+        lo, hi = self._lo, self._hi
+        if lo > -math.inf or hi < math.inf:
+            raw = raw[(raw >= lo) & (raw <= hi)]
+        # reversed so that pop() hands values out in drawing order
+        self._buf = raw[::-1].tolist()
+
+    def __call__(self) -> float:
+        buf = self._buf
+        while not buf:
+            self._refill()
+            buf = self._buf
+        return buf.pop()
