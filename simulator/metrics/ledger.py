@@ -1,0 +1,240 @@
+"""The ledger: plain counters and running sums a replication keeps, and the metrics made from them.
+
+Nothing here stores per-customer history: counts, sums, a maximum and a wait histogram with
+bins of 0.01 day, so memory stays flat however long the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field, fields
+
+from simulator.metrics.record import Value
+
+WAIT_BIN_DAYS = 0.01
+"""Width of a wait-histogram bin: percentiles are exact to within half of it."""
+
+ON_TIME_TOLERANCE = 1e-9
+"""A quoted unit shipped within this many days after its quote is on time."""
+
+
+class CustomerLedger:
+    """Counts for the customers who ordered in one period (the warm-up, or the window).
+
+    Every customer's units end up in exactly one of: filled immediately, filled from
+    backorder, refused, declined, cancelled, or still open at the end.
+    """
+
+    __slots__ = (
+        "backordered",
+        "cancelled",
+        "declined",
+        "demanded",
+        "eta_late_units",
+        "eta_lateness_sum",
+        "eta_on_time",
+        "filled_backorder",
+        "filled_immediately",
+        "orders",
+        "orders_whole",
+        "quoted_units",
+        "quoted_wait_sum",
+        "refused",
+        "wait_hist",
+        "wait_max",
+        "wait_sum",
+    )
+
+    def __init__(self) -> None:
+        self.orders = 0
+        self.orders_whole = 0
+        """Orders shipped whole the moment they were placed."""
+        self.demanded = 0
+        self.filled_immediately = 0
+        self.filled_backorder = 0
+        self.backordered = 0
+        self.refused = 0
+        self.declined = 0
+        self.cancelled = 0
+        self.wait_sum = 0.0
+        """Unit-days waited by backordered units that shipped."""
+        self.wait_max = 0.0
+        self.wait_hist: Counter[int] = Counter()
+        """Backordered units shipped, by wait bin (``int(wait / WAIT_BIN_DAYS)``)."""
+        self.quoted_units = 0
+        self.quoted_wait_sum = 0.0
+        """Unit-days between order and first quote, over quoted units."""
+        self.eta_on_time = 0
+        self.eta_late_units = 0
+        self.eta_lateness_sum = 0.0
+
+    def ship_backorder(self, units: int, wait: float, first_quote: float | None, now: float) -> None:
+        """Record ``units`` of a backorder shipped after waiting ``wait`` days."""
+        self.filled_backorder += units
+        self.wait_sum += units * wait
+        if wait > self.wait_max:
+            self.wait_max = wait
+        self.wait_hist[int(wait / WAIT_BIN_DAYS)] += units
+        if first_quote is not None:
+            self.resolve_quote(units, first_quote, now)
+
+    def resolve_quote(self, units: int, first_quote: float, when: float) -> None:
+        """Quoted units settled at ``when`` (shipped, or counted late: cancelled/open past it)."""
+        if when <= first_quote + ON_TIME_TOLERANCE:
+            self.eta_on_time += units
+        else:
+            self.eta_late_units += units
+            self.eta_lateness_sum += units * (when - first_quote)
+
+
+@dataclass
+class Totals:
+    """Everything one product (or the whole store, pooled) measured in the window."""
+
+    window_days: float
+    products: int = 1
+    # customers (orders placed in the window)
+    orders: int = 0
+    orders_whole: int = 0
+    demanded: int = 0
+    filled_immediately: int = 0
+    filled_backorder: int = 0
+    backordered: int = 0
+    refused: int = 0
+    declined: int = 0
+    cancelled: int = 0
+    open_end: int = 0
+    wait_sum: float = 0.0
+    wait_max: float = 0.0
+    wait_hist: Counter[int] = field(default_factory=Counter)
+    quoted_units: int = 0
+    quoted_wait_sum: float = 0.0
+    eta_on_time: int = 0
+    eta_late_units: int = 0
+    eta_lateness_sum: float = 0.0
+    # stock levels (unit-days over the window)
+    on_hand_area: float = 0.0
+    backlog_area: float = 0.0
+    on_order_area: float = 0.0
+    ready_days: float = 0.0
+    # replenishment (orders placed in the window)
+    replenishment_orders: int = 0
+    units_ordered: int = 0
+    backup_units: int = 0
+    # money
+    revenue: float = 0.0
+    retained_revenue: float = 0.0
+    lost_revenue: float = 0.0
+    purchase_cost: float = 0.0
+    ordering_cost: float = 0.0
+    holding_cost: float = 0.0
+    backlog_penalty_cost: float = 0.0
+    lost_sale_penalty_cost: float = 0.0
+
+    def add_customers(self, ledger: CustomerLedger) -> None:
+        """Take over a customer ledger's counts."""
+        for name in CustomerLedger.__slots__:
+            if name == "wait_hist":
+                self.wait_hist.update(ledger.wait_hist)
+            elif name == "wait_max":
+                self.wait_max = max(self.wait_max, ledger.wait_max)
+            else:
+                setattr(self, name, getattr(self, name) + getattr(ledger, name))
+
+    @classmethod
+    def pooled(cls, parts: list[Totals]) -> Totals:
+        """The store level: every product's units pooled."""
+        total = cls(window_days=parts[0].window_days, products=0)
+        for part in parts:
+            for f in fields(cls):
+                if f.name == "window_days":
+                    continue
+                if f.name == "wait_hist":
+                    total.wait_hist.update(part.wait_hist)
+                elif f.name == "wait_max":
+                    total.wait_max = max(total.wait_max, part.wait_max)
+                else:
+                    setattr(total, f.name, getattr(total, f.name) + getattr(part, f.name))
+        return total
+
+
+def _ratio(numerator: float, denominator: float) -> Value:
+    return numerator / denominator if denominator > 0 else None
+
+
+def wait_percentile(hist: Counter[int], q: float, max_wait: float) -> Value:
+    """The q-quantile of waits from a histogram: the middle of the bin it falls in."""
+    total = sum(hist.values())
+    if total == 0:
+        return None
+    rank = q * total
+    seen = 0
+    for b in sorted(hist):
+        seen += hist[b]
+        if seen >= rank:
+            return min((b + 0.5) * WAIT_BIN_DAYS, max_wait)
+    return max_wait  # pragma: no cover - the loop always reaches the rank
+
+
+def store_metrics(t: Totals) -> dict[str, Value]:
+    """Every metric of DESIGN.md §2 from one set of totals."""
+    d = t.demanded
+    lost = t.refused + t.declined + t.cancelled
+    shipped_units = t.filled_immediately + t.filled_backorder
+    has_waits = t.filled_backorder > 0
+    quoted_settled = t.eta_on_time + t.eta_late_units
+    cost = (
+        t.purchase_cost
+        + t.ordering_cost
+        + t.holding_cost
+        + t.backlog_penalty_cost
+        + t.lost_sale_penalty_cost
+    )
+    w = t.window_days
+    return {
+        "fill_rate": _ratio(t.filled_immediately, d),
+        "order_fill_rate": _ratio(t.orders_whole, t.orders),
+        "eventual_fill_rate": _ratio(shipped_units, d),
+        "backorder_rate": _ratio(t.backordered, d),
+        "lost_sales_rate": _ratio(t.refused + t.declined, d),
+        "cancellation_rate": _ratio(t.cancelled, d),
+        "unserved_rate": _ratio(lost, d),
+        "mean_wait_days": _ratio(t.wait_sum, t.filled_backorder),
+        "p50_wait_days": wait_percentile(t.wait_hist, 0.50, t.wait_max),
+        "p90_wait_days": wait_percentile(t.wait_hist, 0.90, t.wait_max),
+        "p95_wait_days": wait_percentile(t.wait_hist, 0.95, t.wait_max),
+        "max_wait_days": t.wait_max if has_waits else None,
+        "mean_wait_all_units_days": _ratio(t.wait_sum, shipped_units),
+        "mean_quoted_wait_days": _ratio(t.quoted_wait_sum, t.quoted_units),
+        "eta_on_time_rate": _ratio(t.eta_on_time, quoted_settled),
+        "eta_mean_lateness_days": _ratio(t.eta_lateness_sum, t.eta_late_units),
+        "mean_backlog_units": t.backlog_area / w,
+        "mean_on_hand_units": t.on_hand_area / w,
+        "mean_on_order_units": t.on_order_area / w,
+        "ready_rate": t.ready_days / (w * t.products),
+        "replenishment_orders": float(t.replenishment_orders),
+        "revenue": t.revenue,
+        "retained_revenue": t.retained_revenue,
+        "lost_revenue": t.lost_revenue,
+        "purchase_cost": t.purchase_cost,
+        "ordering_cost": t.ordering_cost,
+        "holding_cost": t.holding_cost,
+        "backlog_penalty_cost": t.backlog_penalty_cost,
+        "lost_sale_penalty_cost": t.lost_sale_penalty_cost,
+        "profit": t.revenue - cost,
+        "backup_share": _ratio(t.backup_units, t.units_ordered),
+        "units_demanded": float(d),
+        "units_filled_immediately": float(t.filled_immediately),
+        "units_filled_from_backorder": float(t.filled_backorder),
+        "units_backordered": float(t.backordered),
+        "units_refused": float(t.refused),
+        "units_declined": float(t.declined),
+        "units_cancelled": float(t.cancelled),
+        "open_backlog_units_end": float(t.open_end),
+    }
+
+
+def finite_or_none(value: float) -> Value:
+    """Guard against NaN/inf leaking into results."""
+    return value if math.isfinite(value) else None

@@ -1,0 +1,166 @@
+"""Customers: Poisson arrivals per product (with seasonal windows), order sizes and traits.
+
+One SimPy process per product generates its customers. Customers that arrive before the
+next scheduled event (a delivery, a review, a disruption change, a patience deadline) cannot
+be affected by anything else, so the process hands them to the store inline, one after
+another, and yields to SimPy only when another event comes first. That keeps one SimPy event
+per *batch* of customers instead of one per customer, with the same results.
+
+Every customer draws each trait from its own stream at arrival, so customer *i* of a
+replication is the same person under every policy (common random numbers). A trait that
+cannot matter in this scenario (no patience limit, acceptance probability 1) is not drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator, Iterator
+from typing import Any
+
+import numpy as np
+from simpy.events import Event
+
+from simulator.distributions import BLOCK
+from simulator.model import clock as prio
+from simulator.model.clock import Clock
+from simulator.model.store import Store
+from simulator.scenario.schema import Customers, Demand, Seasonality
+from simulator.streams import RandomStreams
+
+
+class RateSchedule:
+    """The arrival rate over time: ``rate_per_day`` times every active window's multiplier."""
+
+    def __init__(self, rate: float, windows: list[Seasonality]) -> None:
+        self.rate = rate
+        self.windows = windows
+
+    def segment(self, t: float) -> tuple[float, float]:
+        """The rate at ``t`` and the time until which it stays the same."""
+        rate = self.rate
+        until = math.inf
+        for w in self.windows:
+            length = w.end_day - w.start_day
+            if t < w.start_day:
+                until = min(until, w.start_day)
+                continue
+            if w.repeat_every_days is None:
+                if t < w.end_day:
+                    rate *= w.multiplier
+                    until = min(until, w.end_day)
+                continue
+            offset = (t - w.start_day) % w.repeat_every_days
+            if offset < length:
+                rate *= w.multiplier
+                until = min(until, t + (length - offset))
+            else:
+                until = min(until, t + (w.repeat_every_days - offset))
+        return rate, until
+
+    def advance(self, t: float, work: float) -> float:
+        """The time at which ``work`` units of cumulative rate have passed since ``t``."""
+        while True:
+            rate, until = self.segment(t)
+            span = until - t
+            if rate > 0 and work <= rate * span:
+                return t + work / rate
+            if until == math.inf:
+                return math.inf
+            if rate > 0:
+                work -= rate * span
+            # guard against a boundary that floating point leaves exactly at t
+            t = until if until > t else math.nextafter(t, math.inf)
+
+
+def arrival_times(demand: Demand, rng: np.random.Generator) -> Iterator[float]:
+    """Arrival times of a (possibly seasonal) Poisson process, in order."""
+    rate = demand.rate_per_day
+    if rate <= 0:
+        return
+    if not demand.seasonality:
+        t = 0.0
+        while True:
+            times = (t + np.cumsum(rng.standard_exponential(BLOCK)) / rate).tolist()
+            yield from times
+            t = times[-1]
+    schedule = RateSchedule(rate, demand.seasonality)
+    t = 0.0
+    while True:
+        for work in rng.standard_exponential(BLOCK).tolist():
+            t = schedule.advance(t, work)
+            if t == math.inf:
+                return
+            yield t
+
+
+class CustomerSource:
+    """The customers of one product, as one SimPy process feeding the store."""
+
+    def __init__(
+        self,
+        pid: str,
+        demand: Demand,
+        customers: Customers,
+        store: Store,
+        clock: Clock,
+        streams: RandomStreams,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self._times = arrival_times(demand, streams.generator("product", pid, "arrivals"))
+        size = demand.order_size.sampler(streams.generator("product", pid, "order_size"))
+        self._size = None if size.constant is not None else size
+        self._constant_size = int(size.constant) if size.constant is not None else 1
+        self._patience = (
+            customers.patience_days.sampler(
+                streams.generator("product", pid, "patience"), nonnegative=True
+            )
+            if customers.patience_days is not None
+            else None
+        )
+        self._max_quoted_wait = (
+            customers.max_quoted_wait_days.sampler(
+                streams.generator("product", pid, "max_quoted_wait"), nonnegative=True
+            )
+            if customers.max_quoted_wait_days is not None
+            else None
+        )
+        p = customers.accept_probability
+        self._accept_rng = (
+            streams.generator("product", pid, "accept") if 0.0 < p < 1.0 else None
+        )
+        self._uniforms: list[float] = []
+
+    def _u(self) -> float:
+        buf = self._uniforms
+        if not buf:
+            assert self._accept_rng is not None
+            buf.extend(self._accept_rng.random(BLOCK)[::-1].tolist())
+        return buf.pop()
+
+    def process(self) -> Generator[Event, Any, None]:
+        """The SimPy process: wait for the next customer, then serve every customer due
+        before the next scheduled event inline."""
+        clock = self.clock
+        env = clock.env
+        horizon = clock.horizon
+        serve = self.store.on_customer
+        times = self._times
+        size, constant_size = self._size, self._constant_size
+        patience, max_wait = self._patience, self._max_quoted_wait
+        draw_u = self._u if self._accept_rng is not None else None
+        t = next(times, math.inf)
+        while t <= horizon:
+            yield clock.at(t, prio.CUSTOMER)
+            while True:
+                clock.now = t
+                serve(
+                    t,
+                    int(size()) if size is not None else constant_size,
+                    patience() if patience is not None else None,
+                    max_wait() if max_wait is not None else None,
+                    draw_u() if draw_u is not None else 0.0,
+                )
+                t = next(times, math.inf)
+                if t > horizon or t >= env.peek():
+                    break

@@ -1,0 +1,372 @@
+"""The store: one product's stock, backlog and replenishment, and the rules of DESIGN.md §1.
+
+The store reacts to three kinds of event: a customer order, a delivery, and a customer's
+patience running out (or their quoted date passing). After each one it allocates free stock
+to the backlog and, under continuous review, applies the replenishment policy.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulator.metrics.ledger import CustomerLedger, Totals
+from simulator.model import clock as prio
+from simulator.model.clock import Clock
+from simulator.model.suppliers import SupplyOrder
+from simulator.policies.allocation import REGISTRY as BACKLOGS
+from simulator.policies.allocation import BackorderEntry
+from simulator.policies.backorder import BackorderPolicy
+from simulator.policies.replenishment import ReplenishmentPolicy
+from simulator.policies.sourcing import SourcingRule
+from simulator.scenario.schema import Product
+
+
+class AccountingError(AssertionError):
+    """A unit identity of DESIGN.md §2 does not hold: a bug in the model, not a statistic."""
+
+
+class Store:
+    """One product stocked in the store."""
+
+    def __init__(
+        self,
+        pid: str,
+        spec: Product,
+        clock: Clock,
+        policy: BackorderPolicy,
+        replenishment: ReplenishmentPolicy,
+        sourcing: SourcingRule,
+        informed_patience_factor: float,
+    ) -> None:
+        self.id = pid
+        self.spec = spec
+        self.clock = clock
+        self.policy = policy
+        self.replenishment = replenishment
+        self.sourcing = sourcing
+        self.informed_patience_factor = informed_patience_factor
+        self.continuous = spec.replenishment.review_period_days is None
+        self.review_period = spec.replenishment.review_period_days
+        self.backlog = BACKLOGS[policy.allocation]()
+        self.primary = sourcing.suppliers[0]
+        self.need_eta = policy.needs_eta or (policy.allow and not replenishment.places_orders)
+        # state
+        self.on_hand = spec.initial_on_hand
+        self.on_order = 0
+        self.backlog_units = 0
+        self.open_orders: dict[SupplyOrder, None] = {}
+        self._seq = 0
+        # running areas (unit-days from 0) and cumulative flows
+        self._last = 0.0
+        self.on_hand_area = 0.0
+        self.backlog_area = 0.0
+        self.on_order_area = 0.0
+        self.ready_days = 0.0
+        self.shipped = 0
+        self.received = 0
+        # who ordered when
+        self.warmup_customers = CustomerLedger()
+        self.window_customers = CustomerLedger()
+        self._at_warmup: tuple[float, float, float, float, int, int, int] | None = None
+        # replenishment placed in the window
+        self.replenishment_orders = 0
+        self.units_ordered = 0
+        self.backup_units = 0
+        self.purchase_cost = 0.0
+        self.ordering_cost = 0.0
+
+    # -- levels ------------------------------------------------------------------------------
+    def _advance(self, now: float) -> None:
+        """Add the unit-days since the last change to the running areas."""
+        dt = now - self._last
+        if dt > 0:
+            self.on_hand_area += self.on_hand * dt
+            self.backlog_area += self.backlog_units * dt
+            self.on_order_area += self.on_order * dt
+            if self.on_hand > 0 and self.backlog_units == 0:
+                self.ready_days += dt
+            self._last = now
+
+    @property
+    def inventory_position(self) -> int:
+        """On hand + on order - backlog."""
+        return self.on_hand + self.on_order - self.backlog_units
+
+    # -- customers ---------------------------------------------------------------------------
+    def on_customer(
+        self,
+        now: float,
+        units: int,
+        patience: float | None,
+        max_quoted_wait: float | None,
+        u: float,
+    ) -> None:
+        """A customer orders ``units`` at ``now`` (DESIGN.md §1, "Store, on an order")."""
+        self._advance(now)
+        ledger = self.window_customers if now >= self.clock.warmup else self.warmup_customers
+        ledger.orders += 1
+        ledger.demanded += units
+        self._seq += 1
+        if self.backlog_units == 0 and self.on_hand >= units:
+            self.on_hand -= units
+            self.shipped += units
+            ledger.filled_immediately += units
+            ledger.orders_whole += 1
+        else:
+            self._short_order(now, units, patience, max_quoted_wait, u, ledger)
+        if self.continuous:
+            self.review()
+
+    def _short_order(
+        self,
+        now: float,
+        units: int,
+        patience: float | None,
+        max_quoted_wait: float | None,
+        u: float,
+        ledger: CustomerLedger,
+    ) -> None:
+        short = units
+        if self.policy.partial_fill and self.backlog_units == 0 and self.on_hand > 0:
+            shipped = self.on_hand
+            self.on_hand = 0
+            self.shipped += shipped
+            ledger.filled_immediately += shipped
+            short -= shipped
+        key = self.backlog.key_for(short, self._seq)
+        quoted_wait = None
+        if self.need_eta:
+            quoted_wait = self.eta(now, self.backlog.units_ahead(key) + short) - now
+        policy = self.policy
+        if not policy.offers(self.backlog_units, short, quoted_wait):
+            ledger.refused += short
+            return
+        if not policy.customer_takes(quoted_wait, max_quoted_wait, u):
+            ledger.declined += short
+            return
+        entry = BackorderEntry(self._seq, now, short, ledger)
+        entry.key = key
+        ledger.backordered += short
+        self.backlog_units += short
+        self.backlog.push(entry)
+        if policy.quote_eta:
+            assert quoted_wait is not None
+            entry.quote = entry.first_quote = now + quoted_wait
+            ledger.quoted_units += short
+            ledger.quoted_wait_sum += short * quoted_wait
+            if policy.delay_updates:
+                self.clock.call(entry.quote, prio.CANCELLATION, self._quote_passed, entry)
+        if patience is not None:
+            entry.deadline = now + patience
+            self.clock.call(entry.deadline, prio.CANCELLATION, self._patience_ends, entry)
+        self._allocate(now)
+
+    # -- backlog -----------------------------------------------------------------------------
+    def _allocate(self, now: float) -> None:
+        """Give free stock to the backlog in allocation order."""
+        if self.on_hand == 0 or self.backlog_units == 0:
+            return
+        backlog = self.backlog
+        partial = self.policy.partial_fill
+        while self.on_hand > 0:
+            entry = backlog.head()
+            if entry is None:
+                break
+            if entry.remaining <= self.on_hand:
+                units = entry.remaining
+            elif partial:
+                units = self.on_hand
+            else:
+                break  # stock stays reserved for the head of the line
+            self._ship_backorder(entry, units, now)
+            if entry.remaining == 0:
+                entry.closed = True
+                backlog.pop_head()
+
+    def _ship_backorder(self, entry: BackorderEntry, units: int, now: float) -> None:
+        self.on_hand -= units
+        self.shipped += units
+        self.backlog_units -= units
+        entry.remaining -= units
+        entry.ledger.ship_backorder(units, now - entry.placed, entry.first_quote, now)
+
+    def _patience_ends(self, entry: BackorderEntry) -> None:
+        if entry.closed or entry.deadline > self.clock.env.now:
+            return  # shipped already, or the deadline moved later
+        self.clock.now = now = self.clock.env.now
+        self._advance(now)
+        entry.closed = True
+        units = entry.remaining
+        entry.remaining = 0
+        self.backlog_units -= units
+        entry.ledger.cancelled += units
+        if entry.first_quote is not None and now > entry.first_quote:
+            entry.ledger.resolve_quote(units, entry.first_quote, now)
+        self._allocate(now)
+        if self.continuous:
+            self.review()
+
+    def _quote_passed(self, entry: BackorderEntry) -> None:
+        if entry.closed or entry.quote is None or entry.quote > self.clock.env.now:
+            return
+        self.clock.now = now = self.clock.env.now
+        eta = self.eta(now, self.backlog.units_ahead(entry.key) + entry.remaining)
+        entry.quote = max(eta, now + self.policy.eta_update_min_days)
+        self.clock.call(entry.quote, prio.CANCELLATION, self._quote_passed, entry)
+        if entry.deadline < math.inf:
+            entry.deadline = now + (entry.deadline - now) * self.informed_patience_factor
+            self.clock.call(entry.deadline, prio.CANCELLATION, self._patience_ends, entry)
+
+    # -- ETA ---------------------------------------------------------------------------------
+    def eta(self, now: float, needed: int) -> float:
+        """When ``needed`` units (the backlog ahead plus this customer's) are expected covered.
+
+        On-hand stock counts first, then open supplier orders by expected arrival; what no
+        open order covers gets the expected arrival of the order the policy places at the
+        next review. ``math.inf`` if nothing will cover it. Padding is included.
+        """
+        covered = self.on_hand
+        when = now
+        if covered < needed:
+            arrivals: list[tuple[float, int]] = []
+            for supplier in self.sourcing.suppliers:
+                for t, order in supplier.expected_arrivals():
+                    if order.store is self:
+                        arrivals.append((t, order.quantity))
+            arrivals.sort(key=lambda a: a[0])
+            for t, quantity in arrivals:
+                covered += quantity
+                if covered >= needed:
+                    when = t
+                    break
+            else:
+                if not self.replenishment.places_orders:
+                    return math.inf
+                when = self.sourcing.expected_delivery(self._next_review(now))
+        return max(when, now) + self.policy.padding
+
+    def _next_review(self, now: float) -> float:
+        if self.review_period is None:
+            return now
+        return (math.floor(now / self.review_period + 1e-12) + 1) * self.review_period
+
+    # -- replenishment -----------------------------------------------------------------------
+    def review(self) -> None:
+        """Apply the replenishment policy now."""
+        quantity = self.replenishment.order_quantity(
+            self.on_hand + self.on_order - self.backlog_units
+        )
+        if quantity > 0:
+            self._place(quantity)
+
+    def periodic_review(self, _: object = None) -> None:
+        self.clock.now = self.clock.env.now
+        self._advance(self.clock.now)
+        self.review()
+
+    def _place(self, quantity: int) -> None:
+        now = self.clock.now
+        in_window = now >= self.clock.warmup
+        for supplier, units in self.sourcing.split(quantity):
+            order = SupplyOrder(self, supplier, units, now)
+            self.on_order += units
+            self.open_orders[order] = None
+            if in_window:
+                self.replenishment_orders += 1
+                self.units_ordered += units
+                self.purchase_cost += supplier.unit_cost * units
+                self.ordering_cost += supplier.order_cost
+                if supplier is not self.primary:
+                    self.backup_units += units
+            supplier.place(order)
+
+    def receive(self, order: SupplyOrder) -> None:
+        """A supplier delivers ``order``."""
+        now = self.clock.now
+        self._advance(now)
+        del self.open_orders[order]
+        self.on_order -= order.quantity
+        self.on_hand += order.quantity
+        self.received += order.quantity
+        self._allocate(now)
+        if self.continuous:
+            self.review()
+
+    # -- the window --------------------------------------------------------------------------
+    def snapshot_warmup(self) -> None:
+        """Remember the cumulative flows and areas at the start of the window."""
+        now = self.clock.now
+        self._advance(now)
+        self._at_warmup = (
+            self.on_hand_area,
+            self.backlog_area,
+            self.on_order_area,
+            self.ready_days,
+            self.shipped,
+            self.received,
+            self.on_hand,
+        )
+
+    def totals(self) -> Totals:
+        """What this product measured in the window; checks the unit identities."""
+        clock = self.clock
+        horizon = clock.horizon
+        self._advance(horizon)
+        assert self._at_warmup is not None
+        oh_area, bl_area, oo_area, ready, shipped, received, on_hand_warmup = self._at_warmup
+        customers = self.window_customers
+        window = horizon - clock.warmup
+        t = Totals(window_days=window)
+        t.add_customers(customers)
+        for entry in self.backlog.entries():
+            if entry.ledger is customers:
+                t.open_end += entry.remaining
+                if entry.first_quote is not None and horizon > entry.first_quote:
+                    late = entry.remaining
+                    t.eta_late_units += late
+                    t.eta_lateness_sum += late * (horizon - entry.first_quote)
+        shipped_window = self.shipped - shipped
+        received_window = self.received - received
+        self._check_identities(t, on_hand_warmup, received_window, shipped_window)
+        spec = self.spec
+        t.on_hand_area = self.on_hand_area - oh_area
+        t.backlog_area = self.backlog_area - bl_area
+        t.on_order_area = self.on_order_area - oo_area
+        t.ready_days = self.ready_days - ready
+        t.replenishment_orders = self.replenishment_orders
+        t.units_ordered = self.units_ordered
+        t.backup_units = self.backup_units
+        lost = t.refused + t.declined + t.cancelled
+        t.revenue = spec.price * shipped_window
+        t.retained_revenue = spec.price * t.filled_backorder
+        t.lost_revenue = spec.price * lost
+        t.purchase_cost = self.purchase_cost
+        t.ordering_cost = self.ordering_cost
+        t.holding_cost = spec.holding_cost_per_unit_day * t.on_hand_area
+        t.backlog_penalty_cost = spec.backlog_penalty_per_unit_day * t.backlog_area
+        t.lost_sale_penalty_cost = spec.lost_sale_penalty_per_unit * lost
+        return t
+
+    def _check_identities(
+        self, t: Totals, on_hand_warmup: int, received: int, shipped: int
+    ) -> None:
+        accounted = (
+            t.filled_immediately + t.filled_backorder + t.refused + t.declined + t.cancelled
+        ) + t.open_end
+        if accounted != t.demanded:
+            raise AccountingError(
+                f"product {self.id}: {t.demanded} units demanded but {accounted} accounted for"
+            )
+        if on_hand_warmup + received != shipped + self.on_hand:
+            raise AccountingError(
+                f"product {self.id}: on hand {on_hand_warmup} + received {received} != "
+                f"shipped {shipped} + on hand {self.on_hand}"
+            )
+        if self.on_hand < 0 or self.backlog_units < 0 or self.on_order < 0:
+            raise AccountingError(f"product {self.id}: a stock level went negative")
+        if self.on_hand + self.on_order - self.backlog_units != self.inventory_position:
+            raise AccountingError(f"product {self.id}: inventory position drifted")  # pragma: no cover
+        if sum(e.remaining for e in self.backlog.entries()) != self.backlog_units:
+            raise AccountingError(f"product {self.id}: backlog units drifted")
+        if sum(o.quantity for o in self.open_orders) != self.on_order:
+            raise AccountingError(f"product {self.id}: units on order drifted")
