@@ -72,25 +72,28 @@ class RateSchedule:
             t = until if until > t else math.nextafter(t, math.inf)
 
 
-def arrival_times(demand: Demand, rng: np.random.Generator) -> Iterator[float]:
-    """Arrival times of a (possibly seasonal) Poisson process, in order."""
+def arrival_blocks(demand: Demand, rng: np.random.Generator) -> Iterator[list[float]]:
+    """Arrival times of a (possibly seasonal) Poisson process, in order, a block at a time."""
     rate = demand.rate_per_day
     if rate <= 0:
         return
+    t = 0.0
     if not demand.seasonality:
-        t = 0.0
         while True:
             times = (t + np.cumsum(rng.standard_exponential(BLOCK)) / rate).tolist()
-            yield from times
+            yield times
             t = times[-1]
     schedule = RateSchedule(rate, demand.seasonality)
-    t = 0.0
     while True:
+        block = []
         for work in rng.standard_exponential(BLOCK).tolist():
             t = schedule.advance(t, work)
             if t == math.inf:
-                return
-            yield t
+                break
+            block.append(t)
+        yield block
+        if t == math.inf:
+            return
 
 
 class CustomerSource:
@@ -107,7 +110,7 @@ class CustomerSource:
     ) -> None:
         self.store = store
         self.clock = clock
-        self._times = arrival_times(demand, streams.generator("product", pid, "arrivals"))
+        self._blocks = arrival_blocks(demand, streams.generator("product", pid, "arrivals"))
         size = demand.order_size.sampler(streams.generator("product", pid, "order_size"))
         self._size = None if size.constant is not None else size
         self._constant_size = int(size.constant) if size.constant is not None else 1
@@ -139,20 +142,21 @@ class CustomerSource:
         return buf.pop()
 
     def process(self) -> Generator[Event, Any, None]:
-        """The SimPy process: wait for the next customer, then serve every customer due
-        before the next scheduled event inline."""
+        """The SimPy process: serve each customer inline when nothing else is scheduled
+        before it; otherwise wait for its arrival time first."""
         clock = self.clock
-        env = clock.env
+        queue = clock.env._queue  # type: ignore[attr-defined]  # peek without a call
         horizon = clock.horizon
         serve = self.store.on_customer
-        times = self._times
         size, constant_size = self._size, self._constant_size
         patience, max_wait = self._patience, self._max_quoted_wait
         draw_u = self._u if self._accept_rng is not None else None
-        t = next(times, math.inf)
-        while t <= horizon:
-            yield clock.at(t, prio.CUSTOMER)
-            while True:
+        for block in self._blocks:
+            for t in block:
+                if t > horizon:
+                    return
+                if t >= queue[0][0]:
+                    yield clock.at(t, prio.CUSTOMER)
                 clock.now = t
                 serve(
                     t,
@@ -161,6 +165,3 @@ class CustomerSource:
                     max_wait() if max_wait is not None else None,
                     draw_u() if draw_u is not None else 0.0,
                 )
-                t = next(times, math.inf)
-                if t > horizon or t >= env.peek():
-                    break

@@ -56,18 +56,21 @@ class Store:
         self.backlog_units = 0
         self.open_orders: dict[SupplyOrder, None] = {}
         self._seq = 0
-        # running areas (unit-days from 0) and cumulative flows
-        self._last = 0.0
-        self.on_hand_area = 0.0
-        self.backlog_area = 0.0
-        self.on_order_area = 0.0
-        self.ready_days = 0.0
+        self.trigger = replenishment.trigger
+        # Time integrals as accumulators: the area under a level from 0 to T is
+        # level(T)·T + acc, where acc = -Σ Δlevel·t over its changes. A change costs one
+        # multiply-add on the level that changed, and nothing on the others.
+        self.on_hand_acc = 0.0
+        self.backlog_acc = 0.0
+        self.on_order_acc = 0.0
+        self.ready_acc = 0.0
+        """The same for "free stock on the shelf" (on hand > 0 and no backlog), as 0/1."""
         self.shipped = 0
         self.received = 0
         # who ordered when
         self.warmup_customers = CustomerLedger()
         self.window_customers = CustomerLedger()
-        self._at_warmup: tuple[float, float, float, float, int, int, int] | None = None
+        self._at_warmup: tuple[float, ...] | None = None
         # replenishment placed in the window
         self.replenishment_orders = 0
         self.units_ordered = 0
@@ -76,16 +79,37 @@ class Store:
         self.ordering_cost = 0.0
 
     # -- levels ------------------------------------------------------------------------------
-    def _advance(self, now: float) -> None:
-        """Add the unit-days since the last change to the running areas."""
-        dt = now - self._last
-        if dt > 0:
-            self.on_hand_area += self.on_hand * dt
-            self.backlog_area += self.backlog_units * dt
-            self.on_order_area += self.on_order * dt
-            if self.on_hand > 0 and self.backlog_units == 0:
-                self.ready_days += dt
-            self._last = now
+    @property
+    def ready(self) -> bool:
+        """Whether free stock is on the shelf: on hand and no backlog waiting for it."""
+        return self.on_hand > 0 and self.backlog_units == 0
+
+    def _change(self, now: float, on_hand: int = 0, backlog: int = 0, on_order: int = 0) -> None:
+        """Move the stock levels by the given amounts at ``now``, keeping the integrals."""
+        was_ready = self.on_hand > 0 and self.backlog_units == 0
+        if on_hand:
+            self.on_hand += on_hand
+            self.on_hand_acc -= on_hand * now
+        if backlog:
+            self.backlog_units += backlog
+            self.backlog_acc -= backlog * now
+        if on_order:
+            self.on_order += on_order
+            self.on_order_acc -= on_order * now
+        if was_ready != (self.on_hand > 0 and self.backlog_units == 0):
+            self.ready_acc += now if was_ready else -now
+
+    def areas(self, t: float) -> tuple[float, float, float, float]:
+        """Unit-days of on hand, backlog, on order, and days ready, from 0 to ``t``.
+
+        Valid for ``t`` not before the last change.
+        """
+        return (
+            self.on_hand * t + self.on_hand_acc,
+            self.backlog_units * t + self.backlog_acc,
+            self.on_order * t + self.on_order_acc,
+            (t if self.ready else 0.0) + self.ready_acc,
+        )
 
     @property
     def inventory_position(self) -> int:
@@ -102,18 +126,26 @@ class Store:
         u: float,
     ) -> None:
         """A customer orders ``units`` at ``now`` (DESIGN.md §1, "Store, on an order")."""
-        self._advance(now)
         ledger = self.window_customers if now >= self.clock.warmup else self.warmup_customers
         ledger.orders += 1
         ledger.demanded += units
         self._seq += 1
-        if self.backlog_units == 0 and self.on_hand >= units:
-            self.on_hand -= units
+        on_hand = self.on_hand
+        if self.backlog_units == 0 and on_hand >= units:
+            # The common case, kept lean: ship now. Free stock was on the shelf before; it
+            # is still there unless this order took the last unit.
+            on_hand -= units
+            self.on_hand = on_hand
+            self.on_hand_acc += units * now
+            if on_hand == 0:
+                self.ready_acc += now
             self.shipped += units
             ledger.filled_immediately += units
             ledger.orders_whole += 1
-        else:
-            self._short_order(now, units, patience, max_quoted_wait, u, ledger)
+            if self.continuous and on_hand + self.on_order <= self.trigger:
+                self._place(self.replenishment.order_quantity(on_hand + self.on_order))
+            return
+        self._short_order(now, units, patience, max_quoted_wait, u, ledger)
         if self.continuous:
             self.review()
 
@@ -129,7 +161,7 @@ class Store:
         short = units
         if self.policy.partial_fill and self.backlog_units == 0 and self.on_hand > 0:
             shipped = self.on_hand
-            self.on_hand = 0
+            self._change(now, on_hand=-shipped)
             self.shipped += shipped
             ledger.filled_immediately += shipped
             short -= shipped
@@ -147,7 +179,7 @@ class Store:
         entry = BackorderEntry(self._seq, now, short, ledger)
         entry.key = key
         ledger.backordered += short
-        self.backlog_units += short
+        self._change(now, backlog=short)
         self.backlog.push(entry)
         if policy.quote_eta:
             assert quoted_wait is not None
@@ -184,9 +216,8 @@ class Store:
                 backlog.pop_head()
 
     def _ship_backorder(self, entry: BackorderEntry, units: int, now: float) -> None:
-        self.on_hand -= units
+        self._change(now, on_hand=-units, backlog=-units)
         self.shipped += units
-        self.backlog_units -= units
         entry.remaining -= units
         entry.ledger.ship_backorder(units, now - entry.placed, entry.first_quote, now)
 
@@ -194,11 +225,10 @@ class Store:
         if entry.closed or entry.deadline > self.clock.env.now:
             return  # shipped already, or the deadline moved later
         self.clock.now = now = self.clock.env.now
-        self._advance(now)
         entry.closed = True
         units = entry.remaining
         entry.remaining = 0
-        self.backlog_units -= units
+        self._change(now, backlog=-units)
         entry.ledger.cancelled += units
         if entry.first_quote is not None and now > entry.first_quote:
             entry.ledger.resolve_quote(units, entry.first_quote, now)
@@ -253,15 +283,12 @@ class Store:
     # -- replenishment -----------------------------------------------------------------------
     def review(self) -> None:
         """Apply the replenishment policy now."""
-        quantity = self.replenishment.order_quantity(
-            self.on_hand + self.on_order - self.backlog_units
-        )
-        if quantity > 0:
-            self._place(quantity)
+        position = self.on_hand + self.on_order - self.backlog_units
+        if position <= self.trigger:
+            self._place(self.replenishment.order_quantity(position))
 
     def periodic_review(self, _: object = None) -> None:
         self.clock.now = self.clock.env.now
-        self._advance(self.clock.now)
         self.review()
 
     def _place(self, quantity: int) -> None:
@@ -269,7 +296,7 @@ class Store:
         in_window = now >= self.clock.warmup
         for supplier, units in self.sourcing.split(quantity):
             order = SupplyOrder(self, supplier, units, now)
-            self.on_order += units
+            self._change(now, on_order=units)
             self.open_orders[order] = None
             if in_window:
                 self.replenishment_orders += 1
@@ -283,10 +310,8 @@ class Store:
     def receive(self, order: SupplyOrder) -> None:
         """A supplier delivers ``order``."""
         now = self.clock.now
-        self._advance(now)
         del self.open_orders[order]
-        self.on_order -= order.quantity
-        self.on_hand += order.quantity
+        self._change(now, on_hand=order.quantity, on_order=-order.quantity)
         self.received += order.quantity
         self._allocate(now)
         if self.continuous:
@@ -295,13 +320,8 @@ class Store:
     # -- the window --------------------------------------------------------------------------
     def snapshot_warmup(self) -> None:
         """Remember the cumulative flows and areas at the start of the window."""
-        now = self.clock.now
-        self._advance(now)
         self._at_warmup = (
-            self.on_hand_area,
-            self.backlog_area,
-            self.on_order_area,
-            self.ready_days,
+            *self.areas(self.clock.now),
             self.shipped,
             self.received,
             self.on_hand,
@@ -311,7 +331,6 @@ class Store:
         """What this product measured in the window; checks the unit identities."""
         clock = self.clock
         horizon = clock.horizon
-        self._advance(horizon)
         assert self._at_warmup is not None
         oh_area, bl_area, oo_area, ready, shipped, received, on_hand_warmup = self._at_warmup
         customers = self.window_customers
@@ -329,10 +348,11 @@ class Store:
         received_window = self.received - received
         self._check_identities(t, on_hand_warmup, received_window, shipped_window)
         spec = self.spec
-        t.on_hand_area = self.on_hand_area - oh_area
-        t.backlog_area = self.backlog_area - bl_area
-        t.on_order_area = self.on_order_area - oo_area
-        t.ready_days = self.ready_days - ready
+        on_hand_area, backlog_area, on_order_area, ready_days = self.areas(horizon)
+        t.on_hand_area = on_hand_area - oh_area
+        t.backlog_area = backlog_area - bl_area
+        t.on_order_area = on_order_area - oo_area
+        t.ready_days = ready_days - ready
         t.replenishment_orders = self.replenishment_orders
         t.units_ordered = self.units_ordered
         t.backup_units = self.backup_units

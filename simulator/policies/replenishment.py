@@ -18,12 +18,18 @@ from simulator.scenario.schema import (
 )
 
 
+NEVER = -(2**62)
+"""A trigger no inventory position reaches."""
+
+
 class ReplenishmentPolicy:
     """Base class: decides an order quantity from the inventory position (IP)."""
 
     name: ClassVar[str]
     places_orders: ClassVar[bool] = True
     """False for a policy that never orders (an uncovered backorder can then never be filled)."""
+    trigger: int
+    """The policy orders exactly when IP <= trigger (checked first, on the hot path)."""
 
     def order_quantity(self, inventory_position: int) -> int:
         """Units to order now, given IP = on hand + on order - backlog."""
@@ -37,6 +43,7 @@ class BaseStock(ReplenishmentPolicy):
 
     def __init__(self, spec: BaseStockSpec) -> None:
         self.level = spec.level
+        self.trigger = spec.level - 1
 
     def order_quantity(self, inventory_position: int) -> int:
         return self.level - inventory_position if inventory_position < self.level else 0
@@ -50,6 +57,7 @@ class RQ(ReplenishmentPolicy):
     def __init__(self, spec: RQSpec) -> None:
         self.reorder_point = spec.reorder_point
         self.batch = spec.order_quantity
+        self.trigger = spec.reorder_point
 
     def order_quantity(self, inventory_position: int) -> int:
         if inventory_position > self.reorder_point:
@@ -66,6 +74,7 @@ class SS(ReplenishmentPolicy):
     def __init__(self, spec: SSSpec) -> None:
         self.reorder_point = spec.reorder_point
         self.order_up_to = spec.order_up_to
+        self.trigger = spec.reorder_point
 
     def order_quantity(self, inventory_position: int) -> int:
         if inventory_position > self.reorder_point:
@@ -80,7 +89,8 @@ class NoReplenishment(ReplenishmentPolicy):
     places_orders = False
 
     def __init__(self, spec: NoReplenishmentSpec) -> None:
-        pass
+        self.trigger = NEVER
+
 
     def order_quantity(self, inventory_position: int) -> int:
         return 0

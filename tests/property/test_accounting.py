@@ -114,18 +114,18 @@ def test_every_unit_is_accounted_for(case: tuple[Scenario, Backorder], seed: int
     store = model.stores["w"]
     levels: list[tuple[int, int, int]] = []
     waits: list[float] = []
-    original_advance = store._advance
+    original_change = store._change
     original_ship = store._ship_backorder
 
-    def advance(now: float) -> None:
+    def change(now: float, on_hand: int = 0, backlog: int = 0, on_order: int = 0) -> None:
+        original_change(now, on_hand, backlog, on_order)
         levels.append((store.on_hand, store.backlog_units, store.on_order))
-        original_advance(now)
 
     def ship(entry: Any, units: int, now: float) -> None:
         waits.append(now - entry.placed)
         original_ship(entry, units, now)
 
-    store._advance = advance  # type: ignore[method-assign]
+    store._change = change  # type: ignore[method-assign]
     store._ship_backorder = ship  # type: ignore[method-assign]
     result = run_model(model)  # raises AccountingError if an identity fails
     m = result.store
