@@ -50,7 +50,7 @@ class _Dist(BaseModel):
     @model_validator(mode="after")
     def _check_bounds(self) -> _Dist:
         if self.min is not None and self.max is not None and self.max < self.min:
-            raise ValueError(f"max ({self.max:g}) must be >= min ({self.min:g})")
+            raise ValueError(f"max: must be >= min ({self.min:g}), got {self.max:g}")
         return self
 
     def bounds(self, nonnegative: bool = False) -> tuple[float, float]:
@@ -64,6 +64,8 @@ class _Dist(BaseModel):
         """Probability that an unbounded draw falls inside the bounds."""
         lo, hi = self.bounds(nonnegative)
         frozen = self._frozen()
+        if isinstance(frozen, _PointMass | _Discrete):
+            return frozen.mass(lo, hi)
         if self.is_discrete():
             lo_int = math.ceil(lo) if lo > -math.inf else -math.inf
             return float(frozen.cdf(hi) - frozen.cdf(lo_int - 1))
@@ -125,6 +127,18 @@ class Constant(_Dist):
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.full(n, self.value, dtype=float)
 
+    def integer_problem(self, minimum: int) -> str | None:
+        if not float(self.value).is_integer():
+            return f"must be a whole number, got {self.value:g}"
+        if self.value < minimum:
+            return f"must be >= {minimum}, got {self.value:g}"
+        return super().integer_problem(minimum)
+
+    def time_problem(self) -> str | None:
+        if self.value < 0:
+            return f"must be >= 0 (a duration in days), got {self.value:g}"
+        return super().time_problem()
+
     def describe(self) -> str:
         return f"{self.value:g}"
 
@@ -150,7 +164,7 @@ class Uniform(_Dist):
     @model_validator(mode="after")
     def _order(self) -> Uniform:
         if self.high <= self.low:
-            raise ValueError(f"high ({self.high:g}) must be above low ({self.low:g})")
+            raise ValueError(f"high: must be above low ({self.low:g}), got {self.high:g}")
         return self
 
     def _frozen(self) -> Any:
@@ -266,10 +280,11 @@ class Empirical(_Dist):
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
-                    f"weights has {len(self.weights)} entries but values has {len(self.values)}"
+                    f"weights: needs one entry per value ({len(self.values)}), "
+                    f"got {len(self.weights)}"
                 )
             if sum(self.weights) <= 0:
-                raise ValueError("weights must not all be zero")
+                raise ValueError("weights: must not all be zero")
         return self
 
     def is_discrete(self) -> bool:
@@ -288,7 +303,15 @@ class Empirical(_Dist):
 
 
 Distribution = Annotated[
-    Constant | Exponential | Uniform | Triangular | Normal | Lognormal | Gamma | Poisson | Empirical,
+    Constant
+    | Exponential
+    | Uniform
+    | Triangular
+    | Normal
+    | Lognormal
+    | Gamma
+    | Poisson
+    | Empirical,
     Field(discriminator="dist"),
 ]
 
@@ -327,6 +350,10 @@ class _PointMass:
     def cdf(self, x: float) -> float:
         return 1.0 if x >= self.value else 0.0
 
+    def mass(self, lo: float, hi: float) -> float:
+        """Probability of a value in [lo, hi]."""
+        return 1.0 if lo <= self.value <= hi else 0.0
+
     def mean(self) -> float:
         return self.value
 
@@ -346,6 +373,10 @@ class _Discrete:
 
     def cdf(self, x: float) -> float:
         return float(self.p[self.values <= x].sum())
+
+    def mass(self, lo: float, hi: float) -> float:
+        """Probability of a value in [lo, hi]."""
+        return float(self.p[(self.values >= lo) & (self.values <= hi)].sum())
 
     def mean(self) -> float:
         return float((self.values * self.p).sum())

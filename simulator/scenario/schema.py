@@ -7,13 +7,16 @@ which maps each validation error back to the place in the file it came from.
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -63,15 +66,15 @@ class Seasonality(Strict):
     def _check(self) -> Seasonality:
         if self.end_day <= self.start_day:
             raise ValueError(
-                f"end_day ({self.end_day:g}) must be after start_day ({self.start_day:g})"
+                f"end_day: must be after start_day ({self.start_day:g}), got {self.end_day:g}"
             )
         if (
             self.repeat_every_days is not None
             and self.repeat_every_days < self.end_day - self.start_day
         ):
             raise ValueError(
-                f"repeat_every_days ({self.repeat_every_days:g}) must be at least the window "
-                f"length ({self.end_day - self.start_day:g})"
+                f"repeat_every_days: must be at least the window length "
+                f"({self.end_day - self.start_day:g}), got {self.repeat_every_days:g}"
             )
         return self
 
@@ -118,8 +121,8 @@ class RQSpec(_Review):
     def _check(self) -> RQSpec:
         if self.reorder_point < -self.order_quantity:
             raise ValueError(
-                f"reorder_point ({self.reorder_point}) must be >= -order_quantity "
-                f"({-self.order_quantity})"
+                f"reorder_point: must be >= -order_quantity ({-self.order_quantity}), "
+                f"got {self.reorder_point}"
             )
         return self
 
@@ -135,13 +138,13 @@ class SSSpec(_Review):
     def _check(self) -> SSSpec:
         if self.reorder_point >= self.order_up_to:
             raise ValueError(
-                f"reorder_point s ({self.reorder_point}) must be below order_up_to S "
-                f"({self.order_up_to})"
+                f"reorder_point: s must be below order_up_to S ({self.order_up_to}), "
+                f"got {self.reorder_point}"
             )
         if self.reorder_point < -self.order_up_to:
             raise ValueError(
-                f"reorder_point ({self.reorder_point}) must be >= -order_up_to "
-                f"({-self.order_up_to})"
+                f"reorder_point: must be >= -order_up_to ({-self.order_up_to}), "
+                f"got {self.reorder_point}"
             )
         return self
 
@@ -175,19 +178,19 @@ class SourcingSpec(Strict):
         if len(set(self.suppliers)) != len(self.suppliers):
             raise ValueError("suppliers: each supplier may be listed only once")
         if self.rule == "failover" and self.switch_after_days is None:
-            raise ValueError("rule failover needs switch_after_days")
+            raise ValueError("switch_after_days: required key missing (rule failover needs it)")
         if self.rule == "split":
             if self.fractions is None:
-                raise ValueError("rule split needs fractions")
+                raise ValueError("fractions: required key missing (rule split needs it)")
             if len(self.fractions) != len(self.suppliers):
                 raise ValueError(
-                    f"fractions has {len(self.fractions)} entries but suppliers has "
-                    f"{len(self.suppliers)}"
+                    f"fractions: needs one entry per supplier ({len(self.suppliers)}), "
+                    f"got {len(self.fractions)}"
                 )
             if abs(sum(self.fractions) - 1.0) > 1e-6:
-                raise ValueError(f"fractions must sum to 1, got {sum(self.fractions):g}")
+                raise ValueError(f"fractions: must sum to 1, got {sum(self.fractions):g}")
         elif self.fractions is not None:
-            raise ValueError("fractions is only used by rule split")
+            raise ValueError(f"fractions: only used by rule split, not {self.rule}")
         return self
 
 
@@ -215,7 +218,7 @@ class DisruptionWindow(Strict):
     def _check(self) -> DisruptionWindow:
         if self.end_day <= self.start_day:
             raise ValueError(
-                f"end_day ({self.end_day:g}) must be after start_day ({self.start_day:g})"
+                f"end_day: must be after start_day ({self.start_day:g}), got {self.end_day:g}"
             )
         return self
 
@@ -229,6 +232,29 @@ class RandomDisruptions(Strict):
     _durations = field_validator("every_days", "duration_days")(_duration)
 
 
+def _disruption_kind(value: Any) -> str | None:
+    """Which form of ``disruptions`` a value is: a mapping is random, a list is windows."""
+    if isinstance(value, dict | RandomDisruptions):
+        return "random"
+    if isinstance(value, list):
+        return "windows"
+    return None
+
+
+Disruptions = Annotated[
+    Annotated[RandomDisruptions, Tag("random")] | Annotated[list[DisruptionWindow], Tag("windows")],
+    Discriminator(
+        _disruption_kind,
+        custom_error_type="disruptions_type",
+        custom_error_message=(
+            "must be {every_days: ..., duration_days: ...} (random outages) "
+            "or a list of {start_day, end_day} windows"
+        ),
+    ),
+]
+"""Disruptions: one branch is chosen by the value's form, so only that branch reports."""
+
+
 class Supplier(Strict):
     """A source of stock with a random lead time."""
 
@@ -239,7 +265,8 @@ class Supplier(Strict):
     """Orders worked on at once; absent means unlimited (independent lead times)."""
     hold_shipments: bool = False
     """During a disruption nothing in progress arrives before the disruption ends."""
-    disruptions: RandomDisruptions | list[DisruptionWindow] | None = None
+    disruptions: Disruptions | None = None
+    """Random outages (a mapping) or known windows (a list); absent means never disrupted."""
 
     _durations = field_validator("lead_time_days")(_duration)
 
@@ -247,7 +274,7 @@ class Supplier(Strict):
     def _check(self) -> Supplier:
         if isinstance(self.disruptions, list):
             windows = sorted(self.disruptions, key=lambda w: w.start_day)
-            for a, b in zip(windows, windows[1:], strict=False):
+            for a, b in itertools.pairwise(windows):
                 if b.start_day < a.end_day:
                     raise ValueError(
                         f"disruptions: windows [{a.start_day:g}, {a.end_day:g}) and "
@@ -290,7 +317,7 @@ class Backorder(Strict):
     @model_validator(mode="after")
     def _check(self) -> Backorder:
         if self.delay_updates and not self.quote_eta:
-            raise ValueError("delay_updates needs quote_eta: true")
+            raise ValueError("delay_updates: needs quote_eta: true")
         return self
 
 
@@ -332,8 +359,8 @@ class Scenario(Strict):
     def _check(self) -> Scenario:
         if self.warmup_days >= self.horizon_days:
             raise ValueError(
-                f"warmup_days ({self.warmup_days:g}) must be less than horizon_days "
-                f"({self.horizon_days:g})"
+                f"warmup_days: must be less than horizon_days ({self.horizon_days:g}), "
+                f"got {self.warmup_days:g}"
             )
         return self
 

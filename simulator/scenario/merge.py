@@ -1,0 +1,161 @@
+"""Deep merging (``extends:``, policy ``overrides``) and ``--set KEY=VALUE`` items.
+
+The merge rule is the same everywhere: mappings merge key by key, anything else (lists,
+numbers, strings, null) replaces what was there; the later source wins. Origins follow the
+data: a replaced value takes its origin from the source that replaced it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from simulator.scenario.errors import SET_FILE, Problem, hint, show_value
+from simulator.scenario.paths import KeyPath, LineMap, render_path, under
+from simulator.scenario.yaml_lines import parse_yaml
+
+
+def plain(value: Any) -> Any:
+    """A deep copy of `value` as plain dicts and lists (tuples become lists)."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return copy.deepcopy(value)
+
+
+def deep_merge(base: Any, over: Any) -> tuple[Any, set[KeyPath]]:
+    """`over` merged over `base`, and the paths where `over` replaced (or added) a value.
+
+    Neither argument is modified; values that come through unchanged are shared.
+    """
+    replaced: set[KeyPath] = set()
+    return _merge(base, over, (), replaced), replaced
+
+
+def _merge(base: Any, over: Any, path: KeyPath, replaced: set[KeyPath]) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        result = dict(base)
+        for key, value in over.items():
+            if key in base:
+                result[key] = _merge(base[key], value, (*path, key), replaced)
+            else:
+                result[key] = value
+                replaced.add((*path, key))
+        return result
+    replaced.add(path)
+    return over
+
+
+def merge_lines(base: LineMap, over: LineMap, replaced: set[KeyPath]) -> LineMap:
+    """Origins after a merge: `base`'s, except inside replaced values, then all of `over`'s."""
+    result = {
+        path: origin
+        for path, origin in base.items()
+        if not any(path[:n] in replaced for n in range(len(path) + 1))
+    }
+    result.update(over)
+    return result
+
+
+def apply_set(
+    data: dict[Hashable, Any],
+    item: str,
+    lines: LineMap,
+    set_keys: dict[KeyPath, str],
+) -> Problem | None:
+    """Apply one ``KEY=VALUE`` item to `data` in place; a Problem if it cannot be applied.
+
+    KEY is a dotted path; missing mappings on the way are created; a list item is addressed
+    by its index, and a policy (an item of ``policies``) by its name. A name or key that
+    itself holds dots is found when it exists. VALUE is read as YAML with the safe loader
+    (``3``, ``2.5``, ``true``, ``fifo``, ``[a, b]``, ``{dist: exponential, mean: 3}``); an
+    empty VALUE is null. On success the origin of the path becomes ``--set`` (in `lines`)
+    and `set_keys` remembers the key as typed, so that problems can name it.
+    """
+    if "=" not in item:
+        return Problem(SET_FILE, None, item.strip(), "expected KEY=VALUE (no '=' found)")
+    key, text = item.split("=", 1)
+    key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        return Problem(SET_FILE, None, key, f"malformed key in {item!r}")
+    if text.strip():
+        doc = parse_yaml(text, SET_FILE)
+        if doc.problems:
+            message = doc.problems[0].message
+            return Problem(SET_FILE, None, key, f"cannot read the value {text!r}: {message}")
+        value = doc.data
+    else:
+        value = None
+    segments = key.split(".")
+    if segments[0] == "extends":
+        return Problem(SET_FILE, None, key, "extends is read from the file and cannot be set")
+
+    node: Any = data
+    path: KeyPath = ()
+    i = 0
+    try:
+        while True:
+            step, used = _step(node, path, segments[i:])
+            i += used
+            child_path = (*path, step)
+            if i == len(segments):
+                node[step] = value
+                break
+            child = node.get(step) if isinstance(node, dict) else node[step]
+            if child is None and isinstance(node, dict):
+                if child_path == ("policies",):
+                    raise _SetError(f"no policy named '{segments[i]}'")
+                child = node[step] = {}
+            if not isinstance(child, dict | list):
+                raise _SetError(
+                    f"cannot set inside {render_path(child_path, data)}: it holds "
+                    f"{show_value(child)}, not a mapping"
+                )
+            node, path = child, child_path
+    except _SetError as exc:
+        return Problem(SET_FILE, None, key, str(exc))
+
+    for p in [p for p in lines if under(p, child_path)]:
+        del lines[p]
+    for p in [p for p in set_keys if under(p, child_path)]:
+        del set_keys[p]
+    lines[child_path] = (SET_FILE, None)
+    set_keys[child_path] = key
+    return None
+
+
+class _SetError(Exception):
+    """A --set key that does not lead anywhere; the message says why."""
+
+
+def _step(
+    node: dict[Hashable, Any] | list[Any], path: KeyPath, segments: list[str]
+) -> tuple[Hashable, int]:
+    """The key or index that `segments` starts with at `node`, and how many segments it used."""
+    if isinstance(node, dict):
+        for n in range(len(segments), 1, -1):
+            joined = ".".join(segments[:n])
+            if joined in node:
+                return joined, n
+        return segments[0], 1
+    seg = segments[0]
+    if path == ("policies",):
+        names = [p.get("name") if isinstance(p, dict) else None for p in node]
+        for n in range(len(segments), 0, -1):
+            joined = ".".join(segments[:n])
+            if joined in names:
+                return names.index(joined), n
+        if not (seg.isdigit() and int(seg) < len(node)):
+            known = [n for n in names if isinstance(n, str)]
+            also = hint(seg, known) or f" (policies are: {', '.join(known)})"
+            raise _SetError(f"no policy named '{seg}'{also}")
+    if seg.isdigit() and int(seg) < len(node):
+        return int(seg), 1
+    if not node:
+        raise _SetError(f"{render_path(path)} is an empty list; '{seg}' is not an index")
+    raise _SetError(
+        f"{render_path(path)} is a list of {len(node)} items; '{seg}' is not an index "
+        f"(0 to {len(node) - 1})"
+    )
