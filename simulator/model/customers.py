@@ -13,8 +13,10 @@ cannot matter in this scenario (no patience limit, acceptance probability 1) is 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -72,7 +74,9 @@ class RateSchedule:
             t = until if until > t else math.nextafter(t, math.inf)
 
 
-def arrival_blocks(demand: Demand, rng: np.random.Generator) -> Iterator[list[float]]:
+def arrival_blocks(
+    demand: Demand, rng: np.random.Generator, block: int = BLOCK
+) -> Iterator[list[float]]:
     """Arrival times of a (possibly seasonal) Poisson process, in order, a block at a time."""
     rate = demand.rate_per_day
     if rate <= 0:
@@ -80,24 +84,24 @@ def arrival_blocks(demand: Demand, rng: np.random.Generator) -> Iterator[list[fl
     t = 0.0
     if not demand.seasonality:
         while True:
-            times = (t + np.cumsum(rng.standard_exponential(BLOCK)) / rate).tolist()
+            times = (t + np.cumsum(rng.standard_exponential(block)) / rate).tolist()
             yield times
             t = times[-1]
     schedule = RateSchedule(rate, demand.seasonality)
     while True:
-        block = []
-        for work in rng.standard_exponential(BLOCK).tolist():
+        times = []
+        for work in rng.standard_exponential(block).tolist():
             t = schedule.advance(t, work)
             if t == math.inf:
                 break
-            block.append(t)
-        yield block
+            times.append(t)
+        yield times
         if t == math.inf:
             return
 
 
 class CustomerSource:
-    """The customers of one product, as one SimPy process feeding the store."""
+    """The customers of one product: arrival times and the traits each customer draws."""
 
     def __init__(
         self,
@@ -105,12 +109,11 @@ class CustomerSource:
         demand: Demand,
         customers: Customers,
         store: Store,
-        clock: Clock,
         streams: RandomStreams,
+        block: int = BLOCK,
     ) -> None:
         self.store = store
-        self.clock = clock
-        self._blocks = arrival_blocks(demand, streams.generator("product", pid, "arrivals"))
+        self.blocks = arrival_blocks(demand, streams.generator("product", pid, "arrivals"), block)
         size = demand.order_size.sampler(streams.generator("product", pid, "order_size"))
         self._size = None if size.constant is not None else size
         self._constant_size = int(size.constant) if size.constant is not None else 1
@@ -141,27 +144,66 @@ class CustomerSource:
             buf.extend(self._accept_rng.random(BLOCK)[::-1].tolist())
         return buf.pop()
 
-    def process(self) -> Generator[Event, Any, None]:
-        """The SimPy process: serve each customer inline when nothing else is scheduled
-        before it; otherwise wait for its arrival time first."""
-        clock = self.clock
-        queue = clock.env._queue  # type: ignore[attr-defined]  # peek without a call
-        horizon = clock.horizon
+    def server(self) -> Callable[[float], None]:
+        """A function that draws the next customer's order and traits and serves them at t."""
         serve = self.store.on_customer
         size, constant_size = self._size, self._constant_size
         patience, max_wait = self._patience, self._max_quoted_wait
         draw_u = self._u if self._accept_rng is not None else None
-        for block in self._blocks:
+        if size is None and patience is None and max_wait is None and draw_u is None:
+            return lambda t: serve(t, constant_size, None, None, 0.0)
+
+        def serve_one(t: float) -> None:
+            serve(
+                t,
+                int(size()) if size is not None else constant_size,
+                patience() if patience is not None else None,
+                max_wait() if max_wait is not None else None,
+                draw_u() if draw_u is not None else 0.0,
+            )
+
+        return serve_one
+
+
+def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[Event, Any, None]:
+    """The SimPy process of every customer of the store.
+
+    Customers of all products come in time order (merged by a heap when there are several
+    products). Each is served inline when nothing else is scheduled before it; otherwise the
+    process first waits for its arrival time, so deliveries, reviews, disruption changes and
+    cancellations at or before that time go first.
+    """
+    queue = clock.env._queue  # type: ignore[attr-defined]  # peek without a call
+    horizon = clock.horizon
+    if len(sources) == 1:
+        serve = sources[0].server()
+        for block in sources[0].blocks:
             for t in block:
                 if t > horizon:
                     return
                 if t >= queue[0][0]:
                     yield clock.at(t, prio.CUSTOMER)
                 clock.now = t
-                serve(
-                    t,
-                    int(size()) if size is not None else constant_size,
-                    patience() if patience is not None else None,
-                    max_wait() if max_wait is not None else None,
-                    draw_u() if draw_u is not None else 0.0,
-                )
+                serve(t)
+        return
+    servers = [source.server() for source in sources]
+    pending: list[Iterator[float]] = []
+    heap: list[tuple[float, int]] = []
+    for i, source in enumerate(sources):
+        times = itertools.chain.from_iterable(source.blocks)
+        pending.append(times)
+        first = next(times, math.inf)
+        if first <= horizon:
+            heap.append((first, i))
+    heapq.heapify(heap)
+    while heap:
+        t, i = heap[0]
+        if t >= queue[0][0]:
+            yield clock.at(t, prio.CUSTOMER)
+        clock.now = t
+        servers[i](t)
+        nxt = next(pending[i], math.inf)
+        if nxt <= horizon:
+            heapq.heapreplace(heap, (nxt, i))
+        else:
+            heapq.heappop(heap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from simulator.metrics.ledger import Totals, store_metrics
 from simulator.metrics.record import ReplicationMetrics
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
-from simulator.model.customers import CustomerSource
+from simulator.model.customers import BLOCK, CustomerSource, customer_process
 from simulator.model.store import Store
 from simulator.model.suppliers import Supplier
 from simulator.policies.backorder import BackorderPolicy
@@ -45,6 +46,8 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
         sid: Supplier(sid, spec, clock, streams) for sid, spec in scenario.suppliers.items()
     }
     stores: dict[str, Store] = {}
+    # smaller arrival blocks when there are many products, so memory stays small
+    block = max(64, min(BLOCK, 65536 // len(scenario.products)))
     sources: dict[str, CustomerSource] = {}
     for pid, product in scenario.products.items():
         store = Store(
@@ -58,7 +61,7 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
         )
         stores[pid] = store
         sources[pid] = CustomerSource(
-            pid, product.demand, scenario.customers, store, clock, streams
+            pid, product.demand, scenario.customers, store, streams, block
         )
     return Model(env, clock, stores, suppliers, sources)
 
@@ -95,9 +98,17 @@ def run_model(model: Model) -> ReplicationMetrics:
             store.review()
         else:
             env.process(_periodic_reviews(store, clock))
-    for source in model.customers.values():
-        env.process(source.process())
-    env.run(until=clock.at(clock.horizon, prio.HORIZON))
+    env.process(customer_process(clock, list(model.customers.values())))
+    # The run allocates many short-lived objects but creates no reference cycles per
+    # event; pausing the cyclic collector keeps it from re-walking the whole model heap
+    # (which grows with the number of products) every few thousand allocations.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        env.run(until=clock.at(clock.horizon, prio.HORIZON))
+    finally:
+        if collecting:
+            gc.enable()
     clock.now = clock.horizon
     product_totals = {pid: store.totals() for pid, store in model.stores.items()}
     return ReplicationMetrics(
