@@ -1,0 +1,92 @@
+"""What a run produced: per policy, every metric summarised across replications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.metrics.record import ReplicationMetrics
+from simulator.metrics.summary import Summary
+
+
+def _metrics_dict(summaries: dict[str, Summary]) -> dict[str, dict[str, float | int | None]]:
+    return {name: summary.to_dict() for name, summary in summaries.items()}
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    """One policy's results: summaries at store, product and supplier level."""
+
+    name: str
+    """The policy's name, as in the scenario file."""
+    metrics: dict[str, Summary]
+    """Store-level summaries (all products pooled), keyed by metric name (DESIGN §2)."""
+    products: dict[str, dict[str, Summary]]
+    """Per product id, summaries keyed by metric name."""
+    suppliers: dict[str, dict[str, Summary]]
+    """Per supplier id, summaries keyed by supplier metric name."""
+    replications: list[ReplicationMetrics] = field(repr=False)
+    """The raw metrics of each replication, in replication order (for paired differences:
+    element r of every policy comes from the same customers)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of one policy: ``{"metrics", "products", "suppliers"}``."""
+        return {
+            "metrics": _metrics_dict(self.metrics),
+            "products": {pid: {"metrics": _metrics_dict(m)} for pid, m in self.products.items()},
+            "suppliers": {sid: {"metrics": _metrics_dict(m)} for sid, m in self.suppliers.items()},
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of running some policies of a scenario over common replications."""
+
+    scenario: str
+    """The scenario's name."""
+    seed: int
+    """The seed the replications were drawn from; the same seed gives the same numbers."""
+    replications: int
+    """Replications per policy."""
+    window_days: float
+    """Length of the measurement window: horizon_days - warmup_days."""
+    policies: dict[str, PolicyResult]
+    """Per policy name, in the scenario's order (the baseline first when it was run)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"RunResult(scenario={self.scenario!r}, policies={list(self.policies)!r}, "
+            f"replications={self.replications}, seed={self.seed}, "
+            f"window_days={self.window_days:g})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of DESIGN §4 (plain dicts, lists, numbers, None)."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replications": self.replications,
+            "window_days": self.window_days,
+            "policies": {name: policy.to_dict() for name, policy in self.policies.items()},
+        }
+
+    # Conveniences for notebooks. The reporting layer sits above this one, so it is
+    # imported only when one of these is called.
+
+    def table(self, *, width: int | None = None) -> str:
+        """The results as a plain-text table: policies as columns, ``mean ± half-width``."""
+        from simulator.reporting.table import render_table
+
+        return render_table(self, width=width)
+
+    def to_json(self) -> str:
+        """The results as the JSON text ``--format json`` prints."""
+        from simulator.reporting.formats import to_json
+
+        return to_json(self)
+
+    def to_csv(self) -> str:
+        """The results as the CSV text ``--format csv`` prints (one row per metric)."""
+        from simulator.reporting.formats import to_csv
+
+        return to_csv(self)
