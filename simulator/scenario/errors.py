@@ -59,7 +59,7 @@ class ScenarioError(Exception):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: list[Problem] = list(problems)
         """Every problem found (never empty)."""
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(self.problems)  # so that the error survives pickling
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)

@@ -266,6 +266,9 @@ def _finish(
             scenarios.append(scenario)
             continue
         usable = {k: v for k, v in overrides.items() if k not in NOT_OVERRIDABLE}
+        if not usable:  # only refused keys, reported above
+            scenarios.append(scenario)
+            continue
         merged, _ = deep_merge(raw, usable)
         own, own_issues = _validate(merged)
         scenarios.append(own)

@@ -3,6 +3,7 @@ traceback; extends, --set and policy overrides."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -655,6 +656,15 @@ def test_problem_and_error_text() -> None:
     assert str(error) == (
         "holiday.yaml:14: products.widget.replenishment.order_quantity: bad\nx.yaml: no such file"
     )
+
+
+def test_error_survives_pickling() -> None:
+    error = ScenarioError([Problem("x.yaml", 3, "name", "must be text, got 3")])
+    again = pickle.loads(pickle.dumps(error))
+    assert again.problems == error.problems
+    assert str(again) == "x.yaml:3: name: must be text, got 3"
+    loaded = load_scenario("good/holiday.yaml")
+    assert pickle.loads(pickle.dumps(loaded)) == loaded
 
 
 def test_validate_files_collects_every_file() -> None:
