@@ -21,6 +21,14 @@ from scipy import stats
 BLOCK = 1024
 """How many values a sampler draws from numpy at a time."""
 
+RESIDUAL_SAMPLES = 20_000
+"""Sample size behind ``residual_mean``."""
+
+RESIDUAL_SEED = 20_241_127
+"""Fixed seed of that sample: the table is part of the model, not of a replication."""
+
+_RESIDUAL_TABLES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
 MIN_ACCEPTANCE = 1e-4
 """Bounds that keep less than this probability are refused (the redraw would never end)."""
 
@@ -112,6 +120,27 @@ class _Dist(BaseModel):
     def sampler(self, rng: np.random.Generator, nonnegative: bool = False) -> Sampler:
         """A sampler drawing from this distribution with `rng`."""
         return Sampler(self, rng, nonnegative)
+
+    def residual_mean(self, age: float) -> float:
+        """E[X - age | X > age] for the bounded, non-negative distribution: how much longer
+        a lead time that has already lasted ``age`` days is expected to last.
+
+        Estimated once per distribution from a large fixed-seed sample (so it does not touch
+        any simulation stream) and looked up by binary search; 0 past the largest value.
+        """
+        key = self.model_dump_json()
+        table = _RESIDUAL_TABLES.get(key)
+        if table is None:
+            rng = np.random.default_rng(RESIDUAL_SEED)
+            draw = self.sampler(rng, nonnegative=True)
+            values = np.sort(np.array([draw() for _ in range(RESIDUAL_SAMPLES)]))
+            suffix = np.cumsum(values[::-1])[::-1]
+            table = _RESIDUAL_TABLES[key] = (values, suffix)
+        values, suffix = table
+        i = int(np.searchsorted(values, age, side="right"))
+        if i >= len(values):
+            return 0.0
+        return float(suffix[i] / (len(values) - i)) - age
 
 
 class Constant(_Dist):

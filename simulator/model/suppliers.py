@@ -224,7 +224,12 @@ class Supplier:
         out = [(max(now, release), o) for o in self.held]
         for o in self.active:
             assert o.started is not None
-            out.append((max(now, release, o.started + mean), o))
+            due = o.started + mean
+            if due < now:
+                # Overdue against the mean: it has not arrived, so expect the mean of what
+                # is left of a lead time that has already lasted this long.
+                due = now + self.spec.lead_time_days.residual_mean(now - o.started)
+            out.append((max(due, release), o))
         if self.queue:
             starts, _ = self._server_schedule(self._earliest_start(now))
             out.extend((s + mean, o) for s, o in zip(starts, self.queue, strict=True))

@@ -96,6 +96,15 @@ def test_quotes_equal_last_shipment_in_the_exact_case(
     assert m["eta_mean_lateness_days"] is None
 
 
+def test_overdue_orders_are_quoted_their_expected_remaining_lead_time() -> None:
+    exp = {"a": {"lead_time_days": {"dist": "exponential", "mean": 3}}}
+    m = simulate(make(suppliers=exp), Backorder(allow=True, quote_eta=True), SEED).store
+    # memoryless lead times: an open order is always expected about 3 days out, so quotes
+    # are neither "now" nor wildly late on average
+    assert m["mean_quoted_wait_days"] is not None and m["mean_quoted_wait_days"] > 1
+    assert m["eta_on_time_rate"] is not None and m["eta_on_time_rate"] > 0.3
+
+
 def test_quotes_are_late_when_lead_times_vary() -> None:
     scenario = make(suppliers={"a": {"lead_time_days": {"dist": "exponential", "mean": 3}}})
     m = simulate(scenario, Backorder(allow=True, quote_eta=True), SEED).store
@@ -363,9 +372,10 @@ def test_delay_updates_with_a_patience_factor_cut_cancellations() -> None:
 
     quoted = Backorder(allow=True, quote_eta=True)
     updated = Backorder(allow=True, quote_eta=True, delay_updates=True)
-    plain = simulate(make(suppliers=suppliers, customers=customers(1.0)), updated, SEED)
-    informed = simulate(make(suppliers=suppliers, customers=customers(3.0)), updated, SEED)
-    silent = simulate(make(suppliers=suppliers, customers=customers(1.0)), quoted, SEED)
+    long = {"horizon_days": 2000, "suppliers": suppliers}
+    plain = simulate(make(**long, customers=customers(1.0)), updated, SEED)
+    informed = simulate(make(**long, customers=customers(3.0)), updated, SEED)
+    silent = simulate(make(**long, customers=customers(1.0)), quoted, SEED)
     assert plain.store["units_cancelled"] == silent.store["units_cancelled"]
     assert informed.store["units_cancelled"] < plain.store["units_cancelled"]  # type: ignore[operator]
 
