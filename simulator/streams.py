@@ -26,7 +26,7 @@ class RandomStreams:
         self.seed = seed
 
     def generator(self, *name: str) -> np.random.Generator:
-        """The Generator of the stream called ``name`` (e.g. ``("product", "widget", "arrivals")``)."""
+        """The Generator of the stream called ``name``, e.g. ``("product", "w", "arrivals")``."""
         key = "\x1f".join(name)
         child = np.random.SeedSequence(
             entropy=self.seed.entropy,

@@ -69,7 +69,9 @@ class CustomerLedger:
         self.eta_late_units = 0
         self.eta_lateness_sum = 0.0
 
-    def ship_backorder(self, units: int, wait: float, first_quote: float | None, now: float) -> None:
+    def ship_backorder(
+        self, units: int, wait: float, first_quote: float | None, now: float
+    ) -> None:
         """Record ``units`` of a backorder shipped after waiting ``wait`` days."""
         self.filled_backorder += units
         self.wait_sum += units * wait

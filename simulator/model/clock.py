@@ -34,7 +34,8 @@ class At(Event):
         self.callbacks = []
         self._value = None
         self._ok = True
-        heappush(env._queue, (time, priority, next(env._eid), self))  # type: ignore[attr-defined]
+        queue: list[Any] = env._queue
+        heappush(queue, (time, priority, next(env._eid), self))
 
 
 class Call(At):

@@ -132,9 +132,7 @@ class CustomerSource:
             else None
         )
         p = customers.accept_probability
-        self._accept_rng = (
-            streams.generator("product", pid, "accept") if 0.0 < p < 1.0 else None
-        )
+        self._accept_rng = streams.generator("product", pid, "accept") if 0.0 < p < 1.0 else None
         self._uniforms: list[float] = []
 
     def _u(self) -> float:
@@ -173,7 +171,7 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     process first waits for its arrival time, so deliveries, reviews, disruption changes and
     cancellations at or before that time go first.
     """
-    queue = clock.env._queue  # type: ignore[attr-defined]  # peek without a call
+    queue = clock.env._queue  # peek without a call
     horizon = clock.horizon
     if len(sources) == 1:
         serve = sources[0].server()

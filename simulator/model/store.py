@@ -70,7 +70,9 @@ class Store:
         # who ordered when
         self.warmup_customers = CustomerLedger()
         self.window_customers = CustomerLedger()
-        self._at_warmup: tuple[float, ...] | None = None
+        self._areas_at_warmup = (0.0, 0.0, 0.0, 0.0)
+        self._flows_at_warmup = (0, 0, 0)
+        """Shipped, received and on hand at the start of the window."""
         # replenishment placed in the window
         self.replenishment_orders = 0
         self.units_ordered = 0
@@ -320,19 +322,15 @@ class Store:
     # -- the window --------------------------------------------------------------------------
     def snapshot_warmup(self) -> None:
         """Remember the cumulative flows and areas at the start of the window."""
-        self._at_warmup = (
-            *self.areas(self.clock.now),
-            self.shipped,
-            self.received,
-            self.on_hand,
-        )
+        self._areas_at_warmup = self.areas(self.clock.now)
+        self._flows_at_warmup = (self.shipped, self.received, self.on_hand)
 
     def totals(self) -> Totals:
         """What this product measured in the window; checks the unit identities."""
         clock = self.clock
         horizon = clock.horizon
-        assert self._at_warmup is not None
-        oh_area, bl_area, oo_area, ready, shipped, received, on_hand_warmup = self._at_warmup
+        oh_area, bl_area, oo_area, ready = self._areas_at_warmup
+        shipped, received, on_hand_warmup = self._flows_at_warmup
         customers = self.window_customers
         window = horizon - clock.warmup
         t = Totals(window_days=window)
@@ -385,7 +383,9 @@ class Store:
         if self.on_hand < 0 or self.backlog_units < 0 or self.on_order < 0:
             raise AccountingError(f"product {self.id}: a stock level went negative")
         if self.on_hand + self.on_order - self.backlog_units != self.inventory_position:
-            raise AccountingError(f"product {self.id}: inventory position drifted")  # pragma: no cover
+            raise AccountingError(
+                f"product {self.id}: inventory position drifted"
+            )  # pragma: no cover
         if sum(e.remaining for e in self.backlog.entries()) != self.backlog_units:
             raise AccountingError(f"product {self.id}: backlog units drifted")
         if sum(o.quantity for o in self.open_orders) != self.on_order:

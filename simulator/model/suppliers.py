@@ -43,9 +43,7 @@ class SupplyOrder:
 class Supplier:
     """One supplier as a SimPy actor: starts orders, delivers them, goes down and up."""
 
-    def __init__(
-        self, sid: str, spec: SupplierSpec, clock: Clock, streams: RandomStreams
-    ) -> None:
+    def __init__(self, sid: str, spec: SupplierSpec, clock: Clock, streams: RandomStreams) -> None:
         self.id = sid
         self.spec = spec
         self.clock = clock
@@ -241,8 +239,6 @@ class Supplier:
             "orders": float(self.orders),
             "units": float(self.units),
             "spend": self.spend,
-            "mean_lead_time_days": (
-                self.lead_time_sum / self.received if self.received else None
-            ),
+            "mean_lead_time_days": (self.lead_time_sum / self.received if self.received else None),
             "disrupted_days": self.disrupted_days(),
         }

@@ -7,7 +7,7 @@ every ``review_period_days``) is the store's business.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from simulator.scenario.schema import (
     BaseStockSpec,
@@ -16,7 +16,6 @@ from simulator.scenario.schema import (
     RQSpec,
     SSSpec,
 )
-
 
 NEVER = -(2**62)
 """A trigger no inventory position reaches."""
@@ -30,6 +29,9 @@ class ReplenishmentPolicy:
     """False for a policy that never orders (an uncovered backorder can then never be filled)."""
     trigger: int
     """The policy orders exactly when IP <= trigger (checked first, on the hot path)."""
+
+    def __init__(self, spec: Any) -> None:
+        raise NotImplementedError
 
     def order_quantity(self, inventory_position: int) -> int:
         """Units to order now, given IP = on hand + on order - backlog."""
@@ -50,7 +52,8 @@ class BaseStock(ReplenishmentPolicy):
 
 
 class RQ(ReplenishmentPolicy):
-    """If IP <= r, order n·Q with n = ceil((r + 1 - IP) / Q), the fewest batches lifting IP above r."""
+    """If IP <= r, order n·Q with n = ceil((r + 1 - IP) / Q): the fewest batches lifting IP
+    above r."""
 
     name = "rQ"
 
@@ -91,7 +94,6 @@ class NoReplenishment(ReplenishmentPolicy):
     def __init__(self, spec: NoReplenishmentSpec) -> None:
         self.trigger = NEVER
 
-
     def order_quantity(self, inventory_position: int) -> int:
         return 0
 
@@ -104,4 +106,4 @@ REGISTRY: dict[str, type[ReplenishmentPolicy]] = {
 
 def make_replenishment(spec: ReplenishmentSpec) -> ReplenishmentPolicy:
     """The policy object for a scenario's ``replenishment`` block."""
-    return REGISTRY[spec.policy](spec)  # type: ignore[arg-type]
+    return REGISTRY[spec.policy](spec)

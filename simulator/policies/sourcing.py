@@ -59,7 +59,8 @@ def _earliest(suppliers: list[Supplier]) -> Supplier:
 
 
 class Failover(SourcingRule):
-    """The first supplier that is up and expected within ``switch_after_days``; else the earliest."""
+    """The first supplier that is up and expected within ``switch_after_days``, else the
+    earliest expected delivery."""
 
     name = "failover"
 

@@ -20,7 +20,11 @@ from simulator.scenario.schema import Backorder, Scenario
 lead_times = st.one_of(
     st.floats(0, 5),
     st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.2, 5)),
-    st.builds(lambda lo, w: {"dist": "uniform", "low": lo, "high": lo + w}, st.floats(0, 3), st.floats(0.1, 4)),
+    st.builds(
+        lambda lo, w: {"dist": "uniform", "low": lo, "high": lo + w},
+        st.floats(0, 3),
+        st.floats(0.1, 4),
+    ),
 )
 
 
@@ -52,7 +56,9 @@ def scenarios(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
             supplier["hold_shipments"] = True
         if draw(st.booleans()):
             start = draw(st.floats(0, 40))
-            supplier["disruptions"] = [{"start_day": start, "end_day": start + draw(st.floats(1, 20))}]
+            supplier["disruptions"] = [
+                {"start_day": start, "end_day": start + draw(st.floats(1, 20))}
+            ]
         elif draw(st.booleans()):
             supplier["disruptions"] = {
                 "every_days": {"dist": "exponential", "mean": draw(st.floats(5, 30))},
@@ -72,8 +78,15 @@ def scenarios(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
     if draw(st.booleans()):
         customers["max_quoted_wait_days"] = draw(st.floats(0, 6))
     customers["informed_patience_factor"] = draw(st.floats(0.3, 3))
-    size = draw(st.sampled_from([1, {"dist": "poisson", "mean": 2, "min": 1},
-                                 {"dist": "empirical", "values": [1, 4, 7]}]))
+    size = draw(
+        st.sampled_from(
+            [
+                1,
+                {"dist": "poisson", "mean": 2, "min": 1},
+                {"dist": "empirical", "values": [1, 4, 7]},
+            ]
+        )
+    )
     horizon = draw(st.floats(20, 60))
     data = {
         "name": "prop",
@@ -131,8 +144,14 @@ def test_every_unit_is_accounted_for(case: tuple[Scenario, Backorder], seed: int
     m = result.store
     assert all(a >= 0 and b >= 0 and c >= 0 for a, b, c in levels)
     assert all(w >= 0 for w in waits)
-    parts = ("units_filled_immediately", "units_filled_from_backorder", "units_refused",
-             "units_declined", "units_cancelled", "open_backlog_units_end")
+    parts = (
+        "units_filled_immediately",
+        "units_filled_from_backorder",
+        "units_refused",
+        "units_declined",
+        "units_cancelled",
+        "open_backlog_units_end",
+    )
     assert sum(m[k] or 0 for k in parts) == m["units_demanded"]
     for key in ("fill_rate", "eventual_fill_rate", "ready_rate", "eta_on_time_rate"):
         v = m[key]

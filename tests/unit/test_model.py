@@ -219,8 +219,14 @@ def test_backup_shortens_waits_during_an_outage() -> None:
 def test_split_keeps_every_unit(monkeypatch: pytest.MonkeyPatch) -> None:
     placed = _record_orders(monkeypatch)
     scenario = make(
-        products={"w": {"replenishment": {"policy": "rQ", "reorder_point": 5, "order_quantity": 7}}},
-        suppliers={"a": {"lead_time_days": 3}, "b": {"lead_time_days": 2}, "c": {"lead_time_days": 1}},
+        products={
+            "w": {"replenishment": {"policy": "rQ", "reorder_point": 5, "order_quantity": 7}}
+        },
+        suppliers={
+            "a": {"lead_time_days": 3},
+            "b": {"lead_time_days": 2},
+            "c": {"lead_time_days": 1},
+        },
         sourcing={"suppliers": ["a", "b", "c"], "rule": "split", "fractions": [0.5, 0.3, 0.2]},
     )
     m = simulate(scenario, Backorder(allow=True), SEED).store
@@ -304,7 +310,10 @@ def test_random_disruptions_are_counted() -> None:
         suppliers={
             "a": {
                 "lead_time_days": 3,
-                "disruptions": {"every_days": {"dist": "exponential", "mean": 30}, "duration_days": 10},
+                "disruptions": {
+                    "every_days": {"dist": "exponential", "mean": 30},
+                    "duration_days": 10,
+                },
             }
         }
     )
