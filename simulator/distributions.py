@@ -16,7 +16,14 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
+
+
+def _stats() -> Any:
+    """scipy.stats, imported only when a bounded distribution needs it (it is slow to import)."""
+    from scipy import stats
+
+    return stats
+
 
 BLOCK = 1024
 """How many values a sampler draws from numpy at a time."""
@@ -68,9 +75,23 @@ class _Dist(BaseModel):
             lo = max(lo, 0.0)
         return lo, hi
 
+    def support(self) -> tuple[float, float]:
+        """The smallest and largest values an unbounded draw can take."""
+        return -math.inf, math.inf
+
+    def unbounded_mean(self) -> float:
+        """The mean before any bounds."""
+        return float(self._frozen().mean())
+
+    def _inside(self, lo: float, hi: float) -> bool:
+        low, high = self.support()
+        return lo <= low and high <= hi
+
     def acceptance(self, nonnegative: bool = False) -> float:
         """Probability that an unbounded draw falls inside the bounds."""
         lo, hi = self.bounds(nonnegative)
+        if self._inside(lo, hi):
+            return 1.0
         frozen = self._frozen()
         if isinstance(frozen, _PointMass | _Discrete):
             return frozen.mass(lo, hi)
@@ -82,9 +103,9 @@ class _Dist(BaseModel):
     def mean(self, nonnegative: bool = False) -> float:
         """The mean of the bounded distribution."""
         lo, hi = self.bounds(nonnegative)
+        if self._inside(lo, hi):
+            return self.unbounded_mean()
         frozen = self._frozen()
-        if lo == -math.inf and hi == math.inf:
-            return float(frozen.mean())
         if self.is_discrete():
             lo_int = max(math.ceil(lo), int(frozen.support()[0])) if lo > -math.inf else None
             return float(frozen.expect(lb=lo_int, ub=hi, conditional=True))
@@ -111,7 +132,7 @@ class _Dist(BaseModel):
         return None
 
     def _can_be_below(self, minimum: int) -> bool:
-        return bool(self._frozen().cdf(minimum - 1) > 0)
+        return self.support()[0] < minimum
 
     def describe(self) -> str:
         fields = {k: v for k, v in self.model_dump().items() if v is not None}
@@ -150,6 +171,12 @@ class Constant(_Dist):
     def is_discrete(self) -> bool:
         return float(self.value).is_integer()
 
+    def support(self) -> tuple[float, float]:
+        return self.value, self.value
+
+    def unbounded_mean(self) -> float:
+        return self.value
+
     def _frozen(self) -> Any:
         return _PointMass(self.value)
 
@@ -178,8 +205,14 @@ class Exponential(_Dist):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+    def unbounded_mean(self) -> float:
+        return self.mean_
+
     def _frozen(self) -> Any:
-        return stats.expon(scale=self.mean_)
+        return _stats().expon(scale=self.mean_)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.exponential(self.mean_, n)
@@ -196,8 +229,14 @@ class Uniform(_Dist):
             raise ValueError(f"high: must be above low ({self.low:g}), got {self.high:g}")
         return self
 
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    def unbounded_mean(self) -> float:
+        return (self.low + self.high) / 2
+
     def _frozen(self) -> Any:
-        return stats.uniform(loc=self.low, scale=self.high - self.low)
+        return _stats().uniform(loc=self.low, scale=self.high - self.low)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, n)
@@ -218,9 +257,15 @@ class Triangular(_Dist):
             )
         return self
 
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    def unbounded_mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
     def _frozen(self) -> Any:
         width = self.high - self.low
-        return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
+        return _stats().triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.triangular(self.low, self.mode, self.high, n)
@@ -233,8 +278,11 @@ class Normal(_Dist):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
+    def unbounded_mean(self) -> float:
+        return self.mean_
+
     def _frozen(self) -> Any:
-        return stats.norm(loc=self.mean_, scale=self.sd)
+        return _stats().norm(loc=self.mean_, scale=self.sd)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
@@ -254,9 +302,15 @@ class Lognormal(_Dist):
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
         return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
 
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+    def unbounded_mean(self) -> float:
+        return self.mean_
+
     def _frozen(self) -> Any:
         mu, sigma = self._params
-        return stats.lognorm(s=sigma, scale=math.exp(mu))
+        return _stats().lognorm(s=sigma, scale=math.exp(mu))
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         mu, sigma = self._params
@@ -272,9 +326,15 @@ class Gamma(_Dist):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+    def unbounded_mean(self) -> float:
+        return self.mean_
+
     def _frozen(self) -> Any:
         shape = (self.mean_ / self.sd) ** 2
-        return stats.gamma(a=shape, scale=self.sd**2 / self.mean_)
+        return _stats().gamma(a=shape, scale=self.sd**2 / self.mean_)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         shape = (self.mean_ / self.sd) ** 2
@@ -290,8 +350,14 @@ class Poisson(_Dist):
     def is_discrete(self) -> bool:
         return True
 
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+    def unbounded_mean(self) -> float:
+        return self.mean_
+
     def _frozen(self) -> Any:
-        return stats.poisson(self.mean_)
+        return _stats().poisson(self.mean_)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.poisson(self.mean_, n).astype(float)
@@ -323,6 +389,12 @@ class Empirical(_Dist):
     def _probabilities(self) -> np.ndarray:
         w = np.ones(len(self.values)) if self.weights is None else np.asarray(self.weights)
         return w / w.sum()
+
+    def support(self) -> tuple[float, float]:
+        return min(self.values), max(self.values)
+
+    def unbounded_mean(self) -> float:
+        return float(np.dot(self.values, self._probabilities))
 
     def _frozen(self) -> Any:
         return _Discrete(np.asarray(self.values, dtype=float), self._probabilities)

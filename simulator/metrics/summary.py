@@ -12,8 +12,6 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 from simulator.metrics.record import (
     STORE_METRICS,
     SUPPLIER_METRICS,
@@ -94,7 +92,9 @@ def summarize(values: Iterable[Value]) -> Summary:
         sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
     if n == 1:
         return Summary(mean=mean, sd=None, ci95_low=None, ci95_high=None, n=1)
-    t = float(stats.t.ppf(0.5 + CONFIDENCE / 2.0, n - 1))
+    from scipy.special import stdtrit  # imported here: only intervals need it
+
+    t = float(stdtrit(n - 1, 0.5 + CONFIDENCE / 2.0))
     half = t * sd / math.sqrt(n)
     return Summary(mean=mean, sd=sd, ci95_low=mean - half, ci95_high=mean + half, n=n)
 

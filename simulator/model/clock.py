@@ -58,7 +58,8 @@ class Clock:
 
     Customers that arrive before the next scheduled event are handled inline, without a
     SimPy event each (see :mod:`simulator.model.customers`), so the model's time can run
-    ahead of ``env.now``. Every handler sets ``clock.now`` first; everything else reads it.
+    ahead of ``env.now``. Each handler sets ``clock.now`` before anything that reads it (an
+    immediately filled order, which reads nothing, sets it only if it places an order).
     """
 
     __slots__ = ("env", "horizon", "now", "warmup")

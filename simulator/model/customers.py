@@ -134,6 +134,13 @@ class CustomerSource:
         p = customers.accept_probability
         self._accept_rng = streams.generator("product", pid, "accept") if 0.0 < p < 1.0 else None
         self._uniforms: list[float] = []
+        self.plain = (
+            self._size is None
+            and self._patience is None
+            and self._max_quoted_wait is None
+            and self._accept_rng is None
+        )
+        """Customers carry nothing to draw: every order is the same constant size."""
 
     def _u(self) -> float:
         buf = self._uniforms
@@ -148,7 +155,7 @@ class CustomerSource:
         size, constant_size = self._size, self._constant_size
         patience, max_wait = self._patience, self._max_quoted_wait
         draw_u = self._u if self._accept_rng is not None else None
-        if size is None and patience is None and max_wait is None and draw_u is None:
+        if self.plain:
             return lambda t: serve(t, constant_size, None, None, 0.0)
 
         def serve_one(t: float) -> None:
@@ -173,6 +180,18 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     """
     queue = clock.env._queue  # peek without a call
     horizon = clock.horizon
+    if len(sources) == 1 and sources[0].plain:
+        # the common case, kept lean: one product whose customers draw nothing
+        source = sources[0]
+        on_customer, size = source.store.on_customer, source._constant_size
+        for block in source.blocks:
+            for t in block:
+                if t > horizon:
+                    return
+                if t >= queue[0][0]:
+                    yield clock.at(t, prio.CUSTOMER)
+                on_customer(t, size, None, None, 0.0)
+        return
     if len(sources) == 1:
         serve = sources[0].server()
         for block in sources[0].blocks:
@@ -181,7 +200,6 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
                     return
                 if t >= queue[0][0]:
                     yield clock.at(t, prio.CUSTOMER)
-                clock.now = t
                 serve(t)
         return
     servers = [source.server() for source in sources]
@@ -198,7 +216,6 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
         t, i = heap[0]
         if t >= queue[0][0]:
             yield clock.at(t, prio.CUSTOMER)
-        clock.now = t
         servers[i](t)
         nxt = next(pending[i], math.inf)
         if nxt <= horizon:

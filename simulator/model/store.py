@@ -48,6 +48,7 @@ class Store:
         self.continuous = spec.replenishment.review_period_days is None
         self.review_period = spec.replenishment.review_period_days
         self.backlog = BACKLOGS[policy.allocation]()
+        self.fifo = policy.allocation == "fifo"
         self.primary = sourcing.suppliers[0]
         self.need_eta = policy.needs_eta or (policy.allow and not replenishment.places_orders)
         # state
@@ -56,6 +57,7 @@ class Store:
         self.backlog_units = 0
         self.open_orders: dict[SupplyOrder, None] = {}
         self._seq = 0
+        """Counts backordered customers: their order in the line (ties in allocation)."""
         self.trigger = replenishment.trigger
         # Time integrals as accumulators: the area under a level from 0 to T is
         # level(T)·T + acc, where acc = -Σ Δlevel·t over its changes. A change costs one
@@ -68,6 +70,7 @@ class Store:
         self.shipped = 0
         self.received = 0
         # who ordered when
+        self.warmup = clock.warmup
         self.warmup_customers = CustomerLedger()
         self.window_customers = CustomerLedger()
         self._areas_at_warmup = (0.0, 0.0, 0.0, 0.0)
@@ -128,10 +131,9 @@ class Store:
         u: float,
     ) -> None:
         """A customer orders ``units`` at ``now`` (DESIGN.md §1, "Store, on an order")."""
-        ledger = self.window_customers if now >= self.clock.warmup else self.warmup_customers
+        ledger = self.window_customers if now >= self.warmup else self.warmup_customers
         ledger.orders += 1
         ledger.demanded += units
-        self._seq += 1
         on_hand = self.on_hand
         if self.backlog_units == 0 and on_hand >= units:
             # The common case, kept lean: ship now. Free stock was on the shelf before; it
@@ -145,6 +147,7 @@ class Store:
             ledger.filled_immediately += units
             ledger.orders_whole += 1
             if self.continuous and on_hand + self.on_order <= self.trigger:
+                self.clock.now = now
                 self._place(self.replenishment.order_quantity(on_hand + self.on_order))
             return
         self._short_order(now, units, patience, max_quoted_wait, u, ledger)
@@ -160,6 +163,8 @@ class Store:
         u: float,
         ledger: CustomerLedger,
     ) -> None:
+        self.clock.now = now
+        self._seq += 1
         short = units
         if self.policy.partial_fill and self.backlog_units == 0 and self.on_hand > 0:
             shipped = self.on_hand
@@ -170,7 +175,9 @@ class Store:
         key = self.backlog.key_for(short, self._seq)
         quoted_wait = None
         if self.need_eta:
-            quoted_wait = self.eta(now, self.backlog.units_ahead(key) + short) - now
+            # a new customer comes last in a FIFO line: everything waiting is ahead
+            ahead = self.backlog_units if self.fifo else self.backlog.units_ahead(key)
+            quoted_wait = self.eta(now, ahead + short) - now
         policy = self.policy
         if not policy.offers(self.backlog_units, short, quoted_wait):
             ledger.refused += short
@@ -178,8 +185,7 @@ class Store:
         if not policy.customer_takes(quoted_wait, max_quoted_wait, u):
             ledger.declined += short
             return
-        entry = BackorderEntry(self._seq, now, short, ledger)
-        entry.key = key
+        entry = BackorderEntry(self._seq, now, short, ledger, key)
         ledger.backordered += short
         self._change(now, backlog=short)
         self.backlog.push(entry)
@@ -193,33 +199,40 @@ class Store:
         if patience is not None:
             entry.deadline = now + patience
             self.clock.call(entry.deadline, prio.CANCELLATION, self._patience_ends, entry)
-        self._allocate(now)
+        if self.on_hand:
+            self._allocate(now)
 
     # -- backlog -----------------------------------------------------------------------------
     def _allocate(self, now: float) -> None:
         """Give free stock to the backlog in allocation order."""
-        if self.on_hand == 0 or self.backlog_units == 0:
+        available = self.on_hand
+        if available == 0 or self.backlog_units == 0:
             return
         backlog = self.backlog
         partial = self.policy.partial_fill
-        while self.on_hand > 0:
+        ship = self._ship_backorder
+        while available > 0:
             entry = backlog.head()
             if entry is None:
                 break
-            if entry.remaining <= self.on_hand:
+            if entry.remaining <= available:
                 units = entry.remaining
             elif partial:
-                units = self.on_hand
+                units = available
             else:
                 break  # stock stays reserved for the head of the line
-            self._ship_backorder(entry, units, now)
+            available -= units
+            ship(entry, units, now)
             if entry.remaining == 0:
                 entry.closed = True
                 backlog.pop_head()
+        shipped = self.on_hand - available
+        if shipped:
+            self._change(now, on_hand=-shipped, backlog=-shipped)
+            self.shipped += shipped
 
     def _ship_backorder(self, entry: BackorderEntry, units: int, now: float) -> None:
-        self._change(now, on_hand=-units, backlog=-units)
-        self.shipped += units
+        """Book ``units`` shipped to ``entry`` (the caller moves the stock levels)."""
         entry.remaining -= units
         entry.ledger.ship_backorder(units, now - entry.placed, entry.first_quote, now)
 

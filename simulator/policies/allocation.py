@@ -30,7 +30,9 @@ class BackorderEntry:
         "version",
     )
 
-    def __init__(self, seq: int, placed: float, short: int, ledger: Any) -> None:
+    def __init__(
+        self, seq: int, placed: float, short: int, ledger: Any, key: tuple[int, int]
+    ) -> None:
         self.seq = seq
         """Arrival order of the customer (ties in allocation go to the smaller)."""
         self.placed = placed
@@ -41,7 +43,8 @@ class BackorderEntry:
         """Units still unshipped."""
         self.ledger = ledger
         """Where this customer's counts go (the warm-up ledger or the window ledger)."""
-        self.key: tuple[int, int] = (0, seq)
+        self.key = key
+        """Position in allocation order (see ``Backlog.key_for``)."""
         self.closed = False
         self.deadline = float("inf")
         """When the customer cancels what is still unshipped."""
