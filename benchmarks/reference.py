@@ -106,6 +106,17 @@ def check_agreement(ours: dict[str, float], theirs: dict[str, float]) -> bool:
     return ok
 
 
+def report(
+    label: str, ratios: list[float], ours_s: list[float], theirs_s: list[float], customers: float
+) -> None:
+    ours, theirs = statistics.median(ours_s), statistics.median(theirs_s)
+    runs = ", ".join(f"{r:.2f}" for r in ratios)
+    print(label)
+    print(f"  backorder-sim: {customers / ours:>11,.0f} customers/s  (median {ours:.2f} s)")
+    print(f"  plain SimPy:   {customers / theirs:>11,.0f} customers/s  (median {theirs:.2f} s)")
+    print(f"  ratio (ours faster by): {statistics.median(ratios):.2f}x  (paired runs: {runs})")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -114,35 +125,20 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     customers = 20 * args.days
-    print(
-        f"Reference system: {args.days:g} days, about {customers:,.0f} customers, {args.repeat} paired runs"
-    )
+    print(f"Reference system: {args.days:g} days, about {customers:,.0f} customers")
+    print(f"{args.repeat} paired runs each, order alternated; medians reported")
 
-    ok = True
-    print("In-process (library API vs plain SimPy model):")
-    ratios, ours_s, theirs_s, ours, theirs = paired(library_run, plain_run, args.days, args.repeat)
-    print(
-        f"  backorder-sim: {customers / statistics.median(ours_s):,.0f} customers/s (median {statistics.median(ours_s):.2f} s)"
-    )
-    print(
-        f"  plain SimPy:   {customers / statistics.median(theirs_s):,.0f} customers/s (median {statistics.median(theirs_s):.2f} s)"
-    )
-    print(
-        f"  ratio (ours faster by): {statistics.median(ratios):.2f}x  (runs: {', '.join(f'{r:.2f}' for r in ratios)})"
-    )
-    ok &= check_agreement(ours, theirs)
+    runs = paired(library_run, plain_run, args.days, args.repeat)
+    report("In-process (library API vs plain SimPy model):", *runs[:3], customers)
+    ok = check_agreement(runs[3], runs[4])
 
-    print("Whole process (backorder-sim run --format json --workers 1 vs python plain_simpy.py):")
-    ratios, ours_s, theirs_s, ours, theirs = paired(
-        cli_process, plain_process, args.days, args.repeat
+    runs = paired(cli_process, plain_process, args.days, args.repeat)
+    report(
+        "Whole process (backorder-sim run --format json --workers 1 vs python plain_simpy.py):",
+        *runs[:3],
+        customers,
     )
-    print(
-        f"  backorder-sim: {statistics.median(ours_s):.2f} s    plain SimPy: {statistics.median(theirs_s):.2f} s"
-    )
-    print(
-        f"  ratio (ours faster by): {statistics.median(ratios):.2f}x  (runs: {', '.join(f'{r:.2f}' for r in ratios)})"
-    )
-    ok &= check_agreement(ours, theirs)
+    ok &= check_agreement(runs[3], runs[4])
     return 0 if ok else 1
 
 

@@ -13,6 +13,8 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -147,8 +149,16 @@ def _ignore_sigint() -> None:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Start workers from a fork server where there is one (safe with threads), else spawn."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
+    """How worker processes start.
+
+    On Linux, when this process runs no other thread (no progress bar is drawing), workers
+    are forked: they inherit the already-imported model and start at once. Otherwise they
+    start from a fork server (safe with threads), else by spawning.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         # Workers fork from a server that has already imported the model and its libraries.
         context.set_forkserver_preload(

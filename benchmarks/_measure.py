@@ -1,0 +1,40 @@
+"""Run a piece of Python in a fresh child process and report its time and peak memory.
+
+Each measurement gets its own interpreter, so peak RSS is that run's alone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+_WRAPPER = """
+import json, resource, time
+start = time.perf_counter()
+{body}
+seconds = time.perf_counter() - start
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "peak_mb": peak_mb, "result": result}}))
+"""
+
+
+def child(body: str) -> dict:
+    """Run ``body`` (which must set ``result`` to something JSON-able) in a new process."""
+    code = _WRAPPER.format(body=textwrap.dedent(body).strip())
+    proc = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def simulate_body(
+    scenario: str, sets: list[str], executor: str = "serial", workers: int = 1
+) -> str:
+    """Child code that loads ``scenario`` with ``sets`` and runs it; result = store metrics."""
+    return f"""
+from simulator import load_scenario, run
+loaded = load_scenario({scenario!r}, sets={sets!r})
+res = run(loaded, executor={executor!r}, workers={workers}).to_dict()
+policy = next(iter(res["policies"].values()))
+result = {{k: v["mean"] for k, v in policy["metrics"].items()}}
+"""
