@@ -21,7 +21,7 @@ def main() -> int:
         peaks[days] = out["peak_mb"]
         customers = out["result"]["units_demanded"]
         print(
-            f"  {days:>7,} days: {customers:>11,.0f} customers, {out['seconds']:6.2f} s, "
+            f"  {days:>7,} days: {customers:>11,.0f} customers, {out['result']['run_seconds']:6.2f} s, "
             f"peak RSS {out['peak_mb']:.1f} MB"
         )
     ratio = peaks[100_000] / peaks[10_000]

@@ -13,9 +13,8 @@ cannot matter in this scenario (no patience limit, acceptance probability 1) is 
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
+import operator
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -76,7 +75,7 @@ class RateSchedule:
 
 def arrival_blocks(
     demand: Demand, rng: np.random.Generator, block: int = BLOCK
-) -> Iterator[list[float]]:
+) -> Iterator[np.ndarray]:
     """Arrival times of a (possibly seasonal) Poisson process, in order, a block at a time."""
     rate = demand.rate_per_day
     if rate <= 0:
@@ -84,18 +83,18 @@ def arrival_blocks(
     t = 0.0
     if not demand.seasonality:
         while True:
-            times = (t + np.cumsum(rng.standard_exponential(block)) / rate).tolist()
+            times = t + np.cumsum(rng.standard_exponential(block)) / rate
             yield times
-            t = times[-1]
+            t = float(times[-1])
     schedule = RateSchedule(rate, demand.seasonality)
     while True:
-        times = []
+        seasonal: list[float] = []
         for work in rng.standard_exponential(block).tolist():
             t = schedule.advance(t, work)
             if t == math.inf:
                 break
-            times.append(t)
-        yield times
+            seasonal.append(t)
+        yield np.asarray(seasonal, dtype=float)
         if t == math.inf:
             return
 
@@ -113,6 +112,7 @@ class CustomerSource:
         block: int = BLOCK,
     ) -> None:
         self.store = store
+        self.rate = demand.rate_per_day
         self.blocks = arrival_blocks(demand, streams.generator("product", pid, "arrivals"), block)
         size = demand.order_size.sampler(streams.generator("product", pid, "order_size"))
         self._size = None if size.constant is not None else size
@@ -170,13 +170,61 @@ class CustomerSource:
         return serve_one
 
 
+MERGE_CHUNK = 65_536
+"""About how many customers (all products together) are merged in time order at a time."""
+
+
+def merged_arrivals(
+    sources: list[CustomerSource], horizon: float
+) -> Iterator[tuple[list[float], list[int]]]:
+    """Every product's arrival times up to the horizon, merged in time order a chunk at a
+    time, with the index of the product each belongs to. Ties go to the product listed first.
+    """
+    blocks = [source.blocks for source in sources]
+    pending = [np.empty(0) for _ in sources]
+    live = list(range(len(sources)))
+    rate = sum(source.rate for source in sources)
+    width = MERGE_CHUNK / rate if rate > 0 else horizon
+    start = 0.0
+    while live:
+        end = start + width
+        last = end >= horizon
+        times, owners, still = [], [], []
+        for i in live:
+            buffer = pending[i]
+            exhausted = False
+            while not exhausted and (len(buffer) == 0 or buffer[-1] < end):
+                more = next(blocks[i], None)
+                if more is None:
+                    exhausted = True
+                else:
+                    buffer = np.concatenate((buffer, more))
+            cut = int(
+                np.searchsorted(buffer, horizon if last else end, "right" if last else "left")
+            )
+            if cut:
+                times.append(buffer[:cut])
+                owners.append(np.full(cut, i))
+            pending[i] = buffer[cut:]
+            if not exhausted or len(pending[i]):
+                still.append(i)
+        if times:
+            merged = np.concatenate(times)
+            order = np.argsort(merged, kind="stable")
+            yield merged[order].tolist(), np.concatenate(owners)[order].tolist()
+        if last:
+            return
+        live = still
+        start = end
+
+
 def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[Event, Any, None]:
     """The SimPy process of every customer of the store.
 
-    Customers of all products come in time order (merged by a heap when there are several
-    products). Each is served inline when nothing else is scheduled before it; otherwise the
-    process first waits for its arrival time, so deliveries, reviews, disruption changes and
-    cancellations at or before that time go first.
+    Customers of all products come in time order. Each is served inline when nothing else
+    is scheduled before it; otherwise the process first waits for its arrival time, so
+    deliveries, reviews, disruption changes and cancellations at or before that time go
+    first.
     """
     queue = clock.env._queue  # peek without a call
     horizon = clock.horizon
@@ -185,7 +233,7 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
         source = sources[0]
         on_customer, size = source.store.on_customer, source._constant_size
         for block in source.blocks:
-            for t in block:
+            for t in block.tolist():
                 if t > horizon:
                     return
                 if t >= queue[0][0]:
@@ -195,30 +243,35 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     if len(sources) == 1:
         serve = sources[0].server()
         for block in sources[0].blocks:
-            for t in block:
+            for t in block.tolist():
                 if t > horizon:
                     return
                 if t >= queue[0][0]:
                     yield clock.at(t, prio.CUSTOMER)
                 serve(t)
         return
+    if all(source.plain for source in sources):
+        # customers who draw nothing: look up each one's store and order size in C
+        stores = [source.store.on_customer for source in sources]
+        sizes = [source._constant_size for source in sources]
+        for times, owners in merged_arrivals(sources, horizon):
+            calls = operator.itemgetter(*owners)(stores) if len(owners) > 1 else [stores[owners[0]]]
+            units = operator.itemgetter(*owners)(sizes) if len(owners) > 1 else [sizes[owners[0]]]
+            for t, on_customer, size in zip(times, calls, units, strict=True):
+                if t >= queue[0][0]:
+                    yield clock.at(t, prio.CUSTOMER)
+                on_customer(t, size, None, None, 0.0)
+        return
+    # customers who draw nothing go straight to their store; the others through a server
+    stores = [source.store.on_customer for source in sources]
     servers = [source.server() for source in sources]
-    pending: list[Iterator[float]] = []
-    heap: list[tuple[float, int]] = []
-    for i, source in enumerate(sources):
-        times = itertools.chain.from_iterable(source.blocks)
-        pending.append(times)
-        first = next(times, math.inf)
-        if first <= horizon:
-            heap.append((first, i))
-    heapq.heapify(heap)
-    while heap:
-        t, i = heap[0]
-        if t >= queue[0][0]:
-            yield clock.at(t, prio.CUSTOMER)
-        servers[i](t)
-        nxt = next(pending[i], math.inf)
-        if nxt <= horizon:
-            heapq.heapreplace(heap, (nxt, i))
-        else:
-            heapq.heappop(heap)
+    sizes = [source._constant_size for source in sources]
+    plain = [source.plain for source in sources]
+    for times, owners in merged_arrivals(sources, horizon):
+        for t, i in zip(times, owners, strict=True):
+            if t >= queue[0][0]:
+                yield clock.at(t, prio.CUSTOMER)
+            if plain[i]:
+                stores[i](t, sizes[i], None, None, 0.0)
+            else:
+                servers[i](t)

@@ -16,7 +16,7 @@ from simulator.model.suppliers import SupplyOrder
 from simulator.policies.allocation import REGISTRY as BACKLOGS
 from simulator.policies.allocation import BackorderEntry
 from simulator.policies.backorder import BackorderPolicy
-from simulator.policies.replenishment import ReplenishmentPolicy
+from simulator.policies.replenishment import NEVER, ReplenishmentPolicy
 from simulator.policies.sourcing import SourcingRule
 from simulator.scenario.schema import Product
 
@@ -27,6 +27,48 @@ class AccountingError(AssertionError):
 
 class Store:
     """One product stocked in the store."""
+
+    # Slots keep each store compact, which matters with thousands of products; __dict__
+    # stays so that a notebook or a test can still attach things to a store.
+    __slots__ = (
+        "__dict__",
+        "_areas_at_warmup",
+        "_flows_at_warmup",
+        "_seq",
+        "backlog",
+        "backlog_acc",
+        "backlog_units",
+        "backup_units",
+        "clock",
+        "continuous",
+        "customers",
+        "fifo",
+        "id",
+        "informed_patience_factor",
+        "need_eta",
+        "on_hand",
+        "on_hand_acc",
+        "on_order",
+        "on_order_acc",
+        "open_orders",
+        "order_trigger",
+        "ordering_cost",
+        "policy",
+        "primary",
+        "purchase_cost",
+        "ready_acc",
+        "received",
+        "replenishment",
+        "replenishment_orders",
+        "review_period",
+        "shipped",
+        "sourcing",
+        "spec",
+        "trigger",
+        "units_ordered",
+        "warmup_customers",
+        "window_customers",
+    )
 
     def __init__(
         self,
@@ -59,6 +101,8 @@ class Store:
         self._seq = 0
         """Counts backordered customers: their order in the line (ties in allocation)."""
         self.trigger = replenishment.trigger
+        self.order_trigger = self.trigger if self.continuous else NEVER
+        """The trigger an immediately filled order checks: none under periodic review."""
         # Time integrals as accumulators: the area under a level from 0 to T is
         # level(T)·T + acc, where acc = -Σ Δlevel·t over its changes. A change costs one
         # multiply-add on the level that changed, and nothing on the others.
@@ -70,9 +114,10 @@ class Store:
         self.shipped = 0
         self.received = 0
         # who ordered when
-        self.warmup = clock.warmup
         self.warmup_customers = CustomerLedger()
         self.window_customers = CustomerLedger()
+        self.customers = self.warmup_customers
+        """The ledger of customers ordering now: the window's from the warm-up snapshot on."""
         self._areas_at_warmup = (0.0, 0.0, 0.0, 0.0)
         self._flows_at_warmup = (0, 0, 0)
         """Shipped, received and on hand at the start of the window."""
@@ -131,7 +176,7 @@ class Store:
         u: float,
     ) -> None:
         """A customer orders ``units`` at ``now`` (DESIGN.md §1, "Store, on an order")."""
-        ledger = self.window_customers if now >= self.warmup else self.warmup_customers
+        ledger = self.customers
         ledger.orders += 1
         ledger.demanded += units
         on_hand = self.on_hand
@@ -146,7 +191,7 @@ class Store:
             self.shipped += units
             ledger.filled_immediately += units
             ledger.orders_whole += 1
-            if self.continuous and on_hand + self.on_order <= self.trigger:
+            if on_hand + self.on_order <= self.order_trigger:
                 self.clock.now = now
                 self._place(self.replenishment.order_quantity(on_hand + self.on_order))
             return
@@ -335,6 +380,7 @@ class Store:
     # -- the window --------------------------------------------------------------------------
     def snapshot_warmup(self) -> None:
         """Remember the cumulative flows and areas at the start of the window."""
+        self.customers = self.window_customers
         self._areas_at_warmup = self.areas(self.clock.now)
         self._flows_at_warmup = (self.shipped, self.received, self.on_hand)
 
