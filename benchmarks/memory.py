@@ -20,8 +20,9 @@ def main() -> int:
         out = child(simulate_body(str(HERE / "reference.yaml"), [f"horizon_days={days}"]))
         peaks[days] = out["peak_mb"]
         customers = out["result"]["units_demanded"]
+        seconds = out["result"]["run_seconds"]
         print(
-            f"  {days:>7,} days: {customers:>11,.0f} customers, {out['result']['run_seconds']:6.2f} s, "
+            f"  {days:>7,} days: {customers:>11,.0f} customers, run {seconds:6.2f} s, "
             f"peak RSS {out['peak_mb']:.1f} MB"
         )
     ratio = peaks[100_000] / peaks[10_000]
