@@ -5,11 +5,16 @@ reference system measured in the same run.
 customers), all restocked by (r, Q) from one supplier with exponential lead times. Goal:
 cost per customer within 2x of the one-product reference system's.
 
-    python benchmarks/catalogue.py
+Q = 25 gives each product the reference system's days of cover (Q = 100 at 20 a day), and
+so four times its replenishment orders per customer; Q = 100 gives the reference's orders
+per customer. Both are reported in docs/performance.md.
+
+    python benchmarks/catalogue.py [--order-quantity 25]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -26,13 +31,17 @@ DAYS = 365.0
 REFERENCE_DAYS = 100_000.0
 
 
-def catalogue_scenario(path: Path) -> None:
+def catalogue_scenario(path: Path, order_quantity: int = 25) -> None:
     products = {
         f"sku{i:04d}": {
             "price": 10,
             "initial_on_hand": 40,
             "demand": {"rate_per_day": RATE},
-            "replenishment": {"policy": "rQ", "reorder_point": 15, "order_quantity": 25},
+            "replenishment": {
+                "policy": "rQ",
+                "reorder_point": 15,
+                "order_quantity": order_quantity,
+            },
         }
         for i in range(PRODUCTS)
     }
@@ -49,16 +58,27 @@ def catalogue_scenario(path: Path) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--order-quantity",
+        type=int,
+        default=25,
+        help="Q of every product (25: the reference's days of cover; 100: its orders per customer)",
+    )
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "catalogue.yaml"
-        catalogue_scenario(path)
+        catalogue_scenario(path, args.order_quantity)
         cat = child(simulate_body(str(path), []))
         ref = child(simulate_body(str(HERE / "reference.yaml"), [f"horizon_days={REFERENCE_DAYS}"]))
     cat_customers = cat["result"]["units_demanded"]
     ref_customers = ref["result"]["units_demanded"]
     cat_cost = cat["result"]["run_seconds"] / cat_customers * 1e6
     ref_cost = ref["result"]["run_seconds"] / ref_customers * 1e6
-    print(f"Catalogue: {PRODUCTS} products x {RATE:g}/day x {DAYS:g} days, one replication")
+    print(
+        f"Catalogue: {PRODUCTS} products x {RATE:g}/day x {DAYS:g} days, one replication, "
+        f"(r, Q) = (15, {args.order_quantity})"
+    )
     print(
         f"  {cat_customers:,.0f} customers: run {cat['result']['run_seconds']:.2f} s "
         f"({cat_cost:.2f} us per customer), "
