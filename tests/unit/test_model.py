@@ -437,3 +437,85 @@ def test_common_random_numbers_give_every_policy_the_same_customers() -> None:
     a = simulate(scenario, Backorder(allow=False), SEED).store
     b = simulate(scenario, Backorder(allow=True), SEED).store
     assert a["units_demanded"] == b["units_demanded"]
+
+
+# -- several products ---------------------------------------------------------------------
+
+
+def _two_products(with_b: bool, traits: bool) -> Scenario:
+    products: dict[str, Any] = {
+        "a": {
+            "price": 3,
+            "initial_on_hand": 8,
+            "demand": {"rate_per_day": 3, "order_size": {"dist": "poisson", "mean": 2, "min": 1}}
+            if traits
+            else {"rate_per_day": 3},
+            "replenishment": {"policy": "rQ", "reorder_point": 4, "order_quantity": 10},
+            "sourcing": {"suppliers": ["sa"]},
+        }
+    }
+    suppliers: dict[str, Any] = {"sa": {"lead_time_days": {"dist": "exponential", "mean": 2}}}
+    if with_b:
+        products["b"] = {
+            "price": 7,
+            "initial_on_hand": 3,
+            "demand": {
+                "rate_per_day": 5,
+                "seasonality": [{"start_day": 10, "end_day": 40, "multiplier": 0}],
+            },
+            "replenishment": {"policy": "base_stock", "level": 6, "review_period_days": 1},
+            "sourcing": {"suppliers": ["sb"]},
+        }
+        suppliers["sb"] = {"lead_time_days": 1.5}
+    data: dict[str, Any] = {
+        "name": "multi",
+        "horizon_days": 400,
+        "warmup_days": 20,
+        "products": products,
+        "suppliers": suppliers,
+        "policies": [{"name": "p"}],
+    }
+    if traits:
+        data["customers"] = {
+            "patience_days": {"dist": "exponential", "mean": 2},
+            "accept_probability": 0.7,
+        }
+    return Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("traits", [False, True])
+def test_a_product_sees_the_same_customers_whatever_else_is_stocked(traits: bool) -> None:
+    backorder = Backorder(allow=True, partial_fill=True)
+    alone = simulate(_two_products(False, traits), backorder, SEED)
+    together = simulate(_two_products(True, traits), backorder, SEED)
+    assert together.products["a"] == alone.products["a"]
+    assert together.suppliers["sa"] == alone.suppliers["sa"]
+    assert together.products["b"]["units_demanded"] > 0
+    pooled = together.store["units_demanded"]
+    assert pooled == alone.store["units_demanded"] + together.products["b"]["units_demanded"]
+
+
+def test_a_zero_multiplier_window_stops_arrivals() -> None:
+    scenario = make(
+        horizon_days=100,
+        products={
+            "w": {"demand": {"seasonality": [{"start_day": 0, "end_day": 100, "multiplier": 0}]}}
+        },
+    )
+    assert simulate(scenario, Backorder(allow=True), SEED).store["units_demanded"] == 0
+
+
+def test_repeating_windows_follow_the_calendar() -> None:
+    from simulator.model.customers import RateSchedule
+    from simulator.scenario.schema import Seasonality
+
+    window = Seasonality(start_day=10, end_day=20, multiplier=2, repeat_every_days=30)
+    schedule = RateSchedule(1.0, [window])
+    assert schedule.segment(5) == (1.0, 10)
+    assert schedule.segment(15) == (2.0, 20)
+    assert schedule.segment(25) == (1.0, 40)
+    assert schedule.segment(45) == (2.0, 50)
+    # 10 units of work from day 0: 10 days at rate 1 reach day 10 exactly
+    assert schedule.advance(0.0, 10.0) == pytest.approx(10.0)
+    # 30 units: 10 (days 0-10) + 20 (days 10-20 at rate 2) reach day 20
+    assert schedule.advance(0.0, 30.0) == pytest.approx(20.0)
