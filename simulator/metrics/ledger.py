@@ -81,6 +81,19 @@ class CustomerLedger:
         if first_quote is not None:
             self.resolve_quote(units, first_quote, now)
 
+    def ship_backorders(self, times: list[float], units: int, now: float) -> None:
+        """Record customers who ordered at ``times`` (oldest first), ``units`` each, shipped
+        from backorder at ``now``, with no quotes."""
+        count = len(times)
+        self.filled_backorder += units * count
+        self.wait_sum += units * (count * now - sum(times))
+        longest = now - times[0]
+        if longest > self.wait_max:
+            self.wait_max = longest
+        hist = self.wait_hist
+        for t in times:
+            hist[int((now - t) / WAIT_BIN_DAYS)] += units
+
     def resolve_quote(self, units: int, first_quote: float, when: float) -> None:
         """Quoted units settled at ``when`` (shipped, or counted late: cancelled/open past it)."""
         if when <= first_quote + ON_TIME_TOLERANCE:

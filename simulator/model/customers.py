@@ -13,6 +13,7 @@ cannot matter in this scenario (no patience limit, acceptance probability 1) is 
 
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 from collections.abc import Callable, Generator, Iterator
@@ -229,16 +230,36 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     queue = clock.env._queue  # peek without a call
     horizon = clock.horizon
     if len(sources) == 1 and sources[0].plain:
-        # the common case, kept lean: one product whose customers draw nothing
+        # The common case, kept lean: one product whose customers draw nothing. A run of
+        # customers before the next scheduled event who all ship whole at once, or who are
+        # all simply backordered, without triggering an order, is booked in one step.
         source = sources[0]
-        on_customer, size = source.store.on_customer, source._constant_size
+        store, size = source.store, source._constant_size
+        on_customer, fillable, fill_run = store.on_customer, store.fillable_run, store.fill_run
+        backorderable, backorder_many = store.backorder_run, store.backorder_many
         for block in source.blocks:
-            for t in block.tolist():
-                if t > horizon:
-                    return
+            times = block.tolist()
+            end = bisect.bisect_right(times, horizon)
+            i = 0
+            while i < end:
+                t = times[i]
                 if t >= queue[0][0]:
                     yield clock.at(t, prio.CUSTOMER)
+                run = fillable(size)
+                book = fill_run
+                if run <= 1:
+                    run = backorderable(size)
+                    book = backorder_many
+                if run > 1:
+                    stop = bisect.bisect_left(times, queue[0][0], i, min(end, i + run))
+                    if stop - i > 1:
+                        book(times, i, stop, size)
+                        i = stop
+                        continue
                 on_customer(t, size, None, None, 0.0)
+                i += 1
+            if end < len(times):
+                return
         return
     if len(sources) == 1:
         serve = sources[0].server()

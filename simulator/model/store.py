@@ -14,7 +14,7 @@ from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.suppliers import SupplyOrder
 from simulator.policies.allocation import REGISTRY as BACKLOGS
-from simulator.policies.allocation import BackorderEntry
+from simulator.policies.allocation import BackorderBatch, BackorderEntry
 from simulator.policies.backorder import BackorderPolicy
 from simulator.policies.replenishment import NEVER, ReplenishmentPolicy
 from simulator.policies.sourcing import SourcingRule
@@ -62,6 +62,7 @@ class Store:
         "replenishment_orders",
         "review_period",
         "shipped",
+        "simple_backorders",
         "sourcing",
         "spec",
         "trigger",
@@ -93,6 +94,15 @@ class Store:
         self.fifo = policy.allocation == "fifo"
         self.primary = sourcing.suppliers[0]
         self.need_eta = policy.needs_eta or (policy.allow and not replenishment.places_orders)
+        self.simple_backorders = (
+            policy.allow
+            and not self.need_eta
+            and policy.max_backlog_units is None
+            and policy.allocation == "fifo"
+            and policy.accept_probability == 1.0
+        )
+        """Every short order is backordered and served in order, with nothing to decide:
+        runs of plain customers may then be booked as one batch."""
         # state
         self.on_hand = spec.initial_on_hand
         self.on_order = 0
@@ -199,6 +209,72 @@ class Store:
         if self.continuous:
             self.review()
 
+    def fillable_run(self, units: int) -> int:
+        """How many orders of ``units`` in a row would ship whole at once and change nothing
+        else: no backlog waiting, stock for each, and no replenishment order triggered."""
+        if self.backlog_units:
+            return 0
+        run = self.on_hand // units
+        if self.order_trigger != NEVER:
+            # the k-th order leaves IP = on_hand + on_order - k·units; stay above the trigger
+            run = min(run, (self.on_hand + self.on_order - self.order_trigger - 1) // units)
+        return run
+
+    def fill_run(self, times: list[float], start: int, stop: int, units: int) -> None:
+        """Ship the orders at ``times[start:stop]`` whole, each of ``units``, in one step.
+
+        The same as calling :meth:`on_customer` for each, when :meth:`fillable_run` allows
+        at least that many.
+        """
+        count = stop - start
+        shipped = count * units
+        ledger = self.customers
+        ledger.orders += count
+        ledger.orders_whole += count
+        ledger.demanded += shipped
+        ledger.filled_immediately += shipped
+        self.on_hand -= shipped
+        self.on_hand_acc += units * sum(times[start:stop])
+        if self.on_hand == 0:
+            self.ready_acc += times[stop - 1]
+        self.shipped += shipped
+
+    def backorder_run(self, units: int) -> int:
+        """How many orders of ``units`` in a row (from customers with no patience limit)
+        would simply be backordered and change nothing else: the stock is short, the policy
+        takes every backorder in line, and no replenishment order is triggered."""
+        if not self.simple_backorders:
+            return 0
+        if self.backlog_units == 0 and self.on_hand >= units:
+            return 0
+        if units > 1 and self.policy.partial_fill:
+            return 0  # a partial piece would break the batch into pieces of customers
+        if self.order_trigger == NEVER:
+            return 1 << 30
+        position = self.on_hand + self.on_order - self.backlog_units
+        return (position - self.order_trigger - 1) // units
+
+    def backorder_many(self, times: list[float], start: int, stop: int, units: int) -> None:
+        """Backorder the orders at ``times[start:stop]``, each of ``units``, in one step.
+
+        The same as calling :meth:`on_customer` for each (for customers without patience),
+        when :meth:`backorder_run` allows at least that many.
+        """
+        count = stop - start
+        total = count * units
+        placed = times[start:stop]
+        ledger = self.customers
+        ledger.orders += count
+        ledger.demanded += total
+        ledger.backordered += total
+        seq = self._seq + 1
+        self._seq += count
+        self.backlog.push(BackorderBatch(seq, placed, units, ledger, (0, seq)))
+        if self.backlog_units == 0 and self.on_hand > 0:
+            self.ready_acc += placed[0]  # free stock stops being free at the first
+        self.backlog_units += total
+        self.backlog_acc -= units * sum(placed)
+
     def _short_order(
         self,
         now: float,
@@ -260,14 +336,25 @@ class Store:
             entry = backlog.head()
             if entry is None:
                 break
-            if entry.remaining <= available:
-                units = entry.remaining
-            elif partial:
-                units = available
+            if type(entry) is BackorderBatch:
+                count = min(available // entry.units, len(entry.times) - entry.first)
+                if count == 0:
+                    break  # stock stays reserved for the customer at the head of the batch
+                units = count * entry.units
+                available -= units
+                first = entry.first
+                entry.first = first + count
+                entry.remaining -= units
+                entry.ledger.ship_backorders(entry.times[first : first + count], entry.units, now)
             else:
-                break  # stock stays reserved for the head of the line
-            available -= units
-            ship(entry, units, now)
+                if entry.remaining <= available:
+                    units = entry.remaining
+                elif partial:
+                    units = available
+                else:
+                    break  # stock stays reserved for the head of the line
+                available -= units
+                ship(entry, units, now)
             if entry.remaining == 0:
                 entry.closed = True
                 backlog.pop_head()
@@ -406,10 +493,11 @@ class Store:
         self._check_identities(t, on_hand_warmup, received_window, shipped_window)
         spec = self.spec
         on_hand_area, backlog_area, on_order_area, ready_days = self.areas(horizon)
-        t.on_hand_area = on_hand_area - oh_area
-        t.backlog_area = backlog_area - bl_area
-        t.on_order_area = on_order_area - oo_area
-        t.ready_days = ready_days - ready
+        # the integrals are differences of running sums: keep rounding inside their range
+        t.on_hand_area = max(on_hand_area - oh_area, 0.0)
+        t.backlog_area = max(backlog_area - bl_area, 0.0)
+        t.on_order_area = max(on_order_area - oo_area, 0.0)
+        t.ready_days = min(max(ready_days - ready, 0.0), window)
         t.replenishment_orders = self.replenishment_orders
         t.units_ordered = self.units_ordered
         t.backup_units = self.backup_units

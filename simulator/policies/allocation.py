@@ -56,6 +56,25 @@ class BackorderEntry:
         """Bumped when the deadline moves, so stale patience events can be ignored."""
 
 
+class BackorderBatch(BackorderEntry):
+    """Several customers' backorders booked in one step: consecutive orders of ``units`` each,
+    placed at ``times``, none with a quote or a patience limit. They are served in order,
+    each customer whole."""
+
+    __slots__ = ("first", "times", "units")
+
+    def __init__(
+        self, seq: int, times: list[float], units: int, ledger: Any, key: tuple[int, int]
+    ) -> None:
+        super().__init__(seq, times[0], units * len(times), ledger, key)
+        self.times = times
+        """Order times of the customers, oldest first."""
+        self.units = units
+        """Units each customer backordered."""
+        self.first = 0
+        """Index in ``times`` of the first customer not yet shipped."""
+
+
 class Backlog:
     """Open backorders in allocation order. Subclasses fix the order."""
 

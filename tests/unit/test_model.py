@@ -488,8 +488,10 @@ def test_a_product_sees_the_same_customers_whatever_else_is_stocked(traits: bool
     backorder = Backorder(allow=True, partial_fill=True)
     alone = simulate(_two_products(False, traits), backorder, SEED)
     together = simulate(_two_products(True, traits), backorder, SEED)
-    assert together.products["a"] == alone.products["a"]
-    assert together.suppliers["sa"] == alone.suppliers["sa"]
+    # equal up to rounding: alone, a run of customers may be booked in one step
+    for key, value in alone.products["a"].items():
+        assert together.products["a"][key] == pytest.approx(value, rel=1e-9, abs=1e-9), key
+    assert together.suppliers["sa"] == pytest.approx(alone.suppliers["sa"], rel=1e-9)
     assert together.products["b"]["units_demanded"] > 0
     pooled = together.store["units_demanded"]
     assert pooled == alone.store["units_demanded"] + together.products["b"]["units_demanded"]
