@@ -94,13 +94,17 @@ class CustomerLedger:
         for t in times:
             hist[int((now - t) / WAIT_BIN_DAYS)] += units
 
+    def late(self, units: int, lateness: float) -> None:
+        """Quoted units settled late (cancelled after their quote) by ``lateness`` days."""
+        self.eta_late_units += units
+        self.eta_lateness_sum += units * lateness
+
     def resolve_quote(self, units: int, first_quote: float, when: float) -> None:
         """Quoted units settled at ``when`` (shipped, or counted late: cancelled/open past it)."""
         if when <= first_quote + ON_TIME_TOLERANCE:
             self.eta_on_time += units
         else:
-            self.eta_late_units += units
-            self.eta_lateness_sum += units * (when - first_quote)
+            self.late(units, when - first_quote)
 
 
 @dataclass

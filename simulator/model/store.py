@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from simulator.metrics.ledger import CustomerLedger, Totals
+from simulator.metrics.ledger import ON_TIME_TOLERANCE, CustomerLedger, Totals
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.suppliers import SupplyOrder
@@ -60,6 +60,7 @@ class Store:
         "received",
         "replenishment",
         "replenishment_orders",
+        "reserved_for",
         "review_period",
         "shipped",
         "simple_backorders",
@@ -91,6 +92,9 @@ class Store:
         self.continuous = spec.replenishment.review_period_days is None
         self.review_period = spec.replenishment.review_period_days
         self.backlog = BACKLOGS[policy.allocation]()
+        self.reserved_for: BackorderEntry | None = None
+        """Without partial fill: the backorder the stock on hand is kept for until it can ship
+        whole. It keeps that claim, whatever the allocation order says of later orders."""
         self.fifo = policy.allocation == "fifo"
         self.primary = sourcing.suppliers[0]
         self.need_eta = policy.needs_eta or (policy.allow and not replenishment.places_orders)
@@ -297,7 +301,7 @@ class Store:
         quoted_wait = None
         if self.need_eta:
             # a new customer comes last in a FIFO line: everything waiting is ahead
-            ahead = self.backlog_units if self.fifo else self.backlog.units_ahead(key)
+            ahead = self.backlog_units if self.fifo else self._units_ahead(key)
             quoted_wait = self.eta(now, ahead + short) - now
         policy = self.policy
         if not policy.offers(self.backlog_units, short, quoted_wait):
@@ -333,13 +337,14 @@ class Store:
         partial = self.policy.partial_fill
         ship = self._ship_backorder
         while available > 0:
-            entry = backlog.head()
+            entry = self.reserved_for or backlog.head()
             if entry is None:
                 break
             if type(entry) is BackorderBatch:
                 count = min(available // entry.units, len(entry.times) - entry.first)
                 if count == 0:
-                    break  # stock stays reserved for the customer at the head of the batch
+                    self.reserved_for = entry  # kept for the customer at the head of the batch
+                    break
                 units = count * entry.units
                 available -= units
                 first = entry.first
@@ -352,12 +357,13 @@ class Store:
                 elif partial:
                     units = available
                 else:
-                    break  # stock stays reserved for the head of the line
+                    self.reserved_for = entry  # stock stays kept for this order
+                    break
                 available -= units
                 ship(entry, units, now)
             if entry.remaining == 0:
-                entry.closed = True
-                backlog.pop_head()
+                entry.closed = True  # the backlog drops closed entries when they reach its head
+                self.reserved_for = None
         shipped = self.on_hand - available
         if shipped:
             self._change(now, on_hand=-shipped, backlog=-shipped)
@@ -373,12 +379,14 @@ class Store:
             return  # shipped already, or the deadline moved later
         self.clock.now = now = self.clock.env.now
         entry.closed = True
+        if entry is self.reserved_for:
+            self.reserved_for = None
         units = entry.remaining
         entry.remaining = 0
         self._change(now, backlog=-units)
         entry.ledger.cancelled += units
-        if entry.first_quote is not None and now > entry.first_quote:
-            entry.ledger.resolve_quote(units, entry.first_quote, now)
+        if entry.first_quote is not None and now > entry.first_quote + ON_TIME_TOLERANCE:
+            entry.ledger.late(units, now - entry.first_quote)
         self._allocate(now)
         if self.continuous:
             self.review()
@@ -387,12 +395,21 @@ class Store:
         if entry.closed or entry.quote is None or entry.quote > self.clock.env.now:
             return
         self.clock.now = now = self.clock.env.now
-        eta = self.eta(now, self.backlog.units_ahead(entry.key) + entry.remaining)
+        eta = self.eta(now, self._units_ahead(entry.key) + entry.remaining)
         entry.quote = max(eta, now + self.policy.eta_update_min_days)
         self.clock.call(entry.quote, prio.CANCELLATION, self._quote_passed, entry)
         if entry.deadline < math.inf:
             entry.deadline = now + (entry.deadline - now) * self.informed_patience_factor
             self.clock.call(entry.deadline, prio.CANCELLATION, self._patience_ends, entry)
+
+    def _units_ahead(self, key: tuple[int, int]) -> int:
+        """Units owed to backorders served before one with allocation key ``key``: those
+        ahead in allocation order, and the one the stock is kept for."""
+        ahead = self.backlog.units_ahead(key)
+        kept = self.reserved_for
+        if kept is not None and kept.key > key:
+            ahead += kept.remaining
+        return ahead
 
     # -- ETA ---------------------------------------------------------------------------------
     def eta(self, now: float, needed: int) -> float:
@@ -484,7 +501,10 @@ class Store:
         for entry in self.backlog.entries():
             if entry.ledger is customers:
                 t.open_end += entry.remaining
-                if entry.first_quote is not None and horizon > entry.first_quote:
+                if (
+                    entry.first_quote is not None
+                    and horizon > entry.first_quote + ON_TIME_TOLERANCE
+                ):
                     late = entry.remaining
                     t.eta_late_units += late
                     t.eta_lateness_sum += late * (horizon - entry.first_quote)

@@ -184,6 +184,17 @@ class Supplier:
         return self.down_time(self.clock.horizon) - self._down_at_warmup
 
     # -- what the store expects --------------------------------------------------------------
+    def _expected_finish(self, order: SupplyOrder) -> float:
+        """When an order in progress is expected to finish: its start plus the mean lead
+        time; if that has passed, now plus the mean of what is left of a lead time that has
+        already lasted this long."""
+        assert order.started is not None
+        now = self.clock.now
+        due = order.started + self.mean_lead_time
+        if due < now:
+            due = now + self.spec.lead_time_days.residual_mean(now - order.started)
+        return due
+
     def _earliest_start(self, at: float) -> float:
         t0 = max(at, self.clock.now)
         return max(t0, self.down_until) if self.down else t0
@@ -193,7 +204,7 @@ class Supplier:
         now, mean = self.clock.now, self.mean_lead_time
         if self.servers is None:
             return [t0] * len(self.queue), []
-        free = [max(now, o.started + mean) for o in self.active if o.started is not None]
+        free = [self._expected_finish(o) for o in self.active]
         free += [now] * (self.servers - self.busy)
         heapq.heapify(free)
         starts = []
@@ -221,13 +232,7 @@ class Supplier:
         release = self.down_until if (self.down and self.hold_shipments) else now
         out = [(max(now, release), o) for o in self.held]
         for o in self.active:
-            assert o.started is not None
-            due = o.started + mean
-            if due < now:
-                # Overdue against the mean: it has not arrived, so expect the mean of what
-                # is left of a lead time that has already lasted this long.
-                due = now + self.spec.lead_time_days.residual_mean(now - o.started)
-            out.append((max(due, release), o))
+            out.append((max(self._expected_finish(o), release), o))
         if self.queue:
             starts, _ = self._server_schedule(self._earliest_start(now))
             out.extend((s + mean, o) for s, o in zip(starts, self.queue, strict=True))

@@ -94,9 +94,6 @@ class Backlog:
         """The open entry served next, or None."""
         raise NotImplementedError
 
-    def pop_head(self) -> None:
-        raise NotImplementedError
-
     def entries(self) -> Iterator[BackorderEntry]:
         """Every open entry, in no particular order."""
         raise NotImplementedError
@@ -129,9 +126,6 @@ class FifoBacklog(Backlog):
             queue.popleft()
         return queue[0] if queue else None
 
-    def pop_head(self) -> None:
-        self._queue.popleft()
-
     def entries(self) -> Iterator[BackorderEntry]:
         return (e for e in self._queue if not e.closed)
 
@@ -158,9 +152,6 @@ class SizeBacklog(Backlog):
         while heap and heap[0][1].closed:
             heapq.heappop(heap)
         return heap[0][1] if heap else None
-
-    def pop_head(self) -> None:
-        heapq.heappop(self._heap)
 
     def entries(self) -> Iterator[BackorderEntry]:
         return (e for _, e in self._heap if not e.closed)

@@ -521,3 +521,26 @@ def test_repeating_windows_follow_the_calendar() -> None:
     assert schedule.advance(0.0, 10.0) == pytest.approx(10.0)
     # 30 units: 10 (days 0-10) + 20 (days 10-20 at rate 2) reach day 20
     assert schedule.advance(0.0, 30.0) == pytest.approx(20.0)
+
+
+@pytest.mark.parametrize("allocation", ["smallest_first", "largest_first", "fifo"])
+def test_a_new_order_never_takes_stock_kept_for_the_head_of_the_line(allocation: str) -> None:
+    """3 on hand, a 5-unit backorder waiting for it: a later 2-unit order must wait too."""
+    scenario = make(
+        products={
+            "w": {
+                "initial_on_hand": 3,
+                "replenishment": {"policy": "base_stock", "level": 3},
+            }
+        },
+        suppliers={"a": {"lead_time_days": 50}},
+    )
+    model = build(scenario, Backorder(allow=True, allocation=allocation), SEED)
+    store = model.stores["w"]
+    store.snapshot_warmup()
+    store.on_customer(1.0, 5, None, None, 0.0)
+    store.on_customer(2.0, 2, None, None, 0.0)
+    assert store.on_hand == 3
+    assert store.backlog_units == 7
+    assert store.window_customers.filled_backorder == 0
+    assert store.reserved_for is not None and store.reserved_for.short == 5
