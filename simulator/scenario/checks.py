@@ -1,4 +1,4 @@
-"""Checks across blocks that the schema cannot make on one block alone.
+"""Checks on the plain data: across blocks, and the schema's own cross-key rules.
 
 They read the plain data (so they also run when the schema found problems elsewhere) and
 skip anything of the wrong type, which the schema reports.
@@ -6,10 +6,27 @@ skip anything of the wrong type, which the schema reports.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from simulator.metrics.record import STORE_METRICS
 from simulator.scenario.errors import hint
+from simulator.scenario.paths import KeyPath
+from simulator.scenario.schema import (
+    UNKNOWN,
+    Backorder,
+    DisruptionWindow,
+    RQSpec,
+    Scenario,
+    Seasonality,
+    SourcingSpec,
+    SSSpec,
+    Strict,
+    Supplier,
+)
 from simulator.scenario.translate import Issue
 
 SHARED_KEYS = ("seed", "horizon_days", "warmup_days", "replications")
@@ -110,3 +127,100 @@ def _not_overridable(key: str) -> str:
             "replications are shared by all policies"
         )
     return f"'{key}' cannot be overridden by a policy"
+
+
+# -- the schema's cross-key rules on plain data ------------------------------------------------
+
+
+def check_rules(data: Any) -> list[Issue]:
+    """The schema's cross-key rules (:meth:`Strict.cross_checks`) of every block in `data`.
+
+    Pydantic runs a block's model validator only when every key of the block is valid (for
+    the whole scenario: the whole file). These checks run the same rules on the plain data,
+    whatever else is wrong, skipping a rule when a key it needs is missing or invalid on its
+    own (that key's problem is reported by the schema). Where the model validator also ran,
+    it reports the same path and message, which the loader drops.
+    """
+    if not isinstance(data, dict):
+        return []
+    issues = _rules(Scenario, data, ())
+    issues += _sourcing_rules(data, ())
+    products = data.get("products")
+    for product_id, product in _items(products):
+        if not isinstance(product, dict):
+            continue
+        path: KeyPath = ("products", product_id)
+        demand = product.get("demand")
+        if isinstance(demand, dict) and isinstance(demand.get("seasonality"), list):
+            for index, window in enumerate(demand["seasonality"]):
+                where = (*path, "demand", "seasonality", index)
+                issues += _rules(Seasonality, window, where)
+        replenishment = product.get("replenishment")
+        if isinstance(replenishment, dict):
+            specs: dict[str, type[Strict]] = {"rQ": RQSpec, "sS": SSSpec}
+            spec = specs.get(str(replenishment.get("policy")))
+            if spec is not None:
+                issues += _rules(spec, replenishment, (*path, "replenishment"))
+        issues += _sourcing_rules(product, path)
+    for supplier_id, supplier in _items(data.get("suppliers")):
+        if isinstance(supplier, dict) and isinstance(supplier.get("disruptions"), list):
+            issues += _disruption_rules(supplier["disruptions"], ("suppliers", supplier_id))
+    policies = data.get("policies")
+    for index, policy in enumerate(policies if isinstance(policies, list) else []):
+        if isinstance(policy, dict):
+            issues += _rules(Backorder, policy.get("backorder"), ("policies", index, "backorder"))
+    return issues
+
+
+def _items(value: Any) -> list[tuple[Any, Any]]:
+    return list(value.items()) if isinstance(value, dict) else []
+
+
+def _sourcing_rules(block: dict[Any, Any], path: KeyPath) -> list[Issue]:
+    return _rules(SourcingSpec, block.get("sourcing"), (*path, "sourcing"))
+
+
+def _disruption_rules(windows: list[Any], path: KeyPath) -> list[Issue]:
+    """Each window's own rule, then overlaps between the windows that are valid."""
+    issues: list[Issue] = []
+    usable: list[DisruptionWindow] = []
+    for index, window in enumerate(windows):
+        issues += _rules(DisruptionWindow, window, (*path, "disruptions", index))
+        try:
+            usable.append(DisruptionWindow.model_validate(window))
+        except ValidationError:
+            continue
+    return issues + [
+        Issue((*path, key), message)
+        for key, message in Supplier.cross_checks({"disruptions": usable})
+    ]
+
+
+def _rules(model: type[Strict], block: Any, path: KeyPath) -> list[Issue]:
+    """`model`'s cross checks on the plain mapping `block` (nothing if it is not one)."""
+    if not isinstance(block, dict):
+        return []
+    values = {key: _usable(model, key, block) for key in model.cross_keys}
+    return [Issue((*path, key), message) for key, message in model.cross_checks(values)]
+
+
+def _usable(model: type[BaseModel], key: str, block: Mapping[Any, Any]) -> Any:
+    """The value of `key` in `block` as the schema validates it, its default when absent,
+    or UNKNOWN (absent and required, or invalid on its own)."""
+    info = model.model_fields[key]
+    if key not in block:
+        return UNKNOWN if info.is_required() else info.get_default(call_default_factory=True)
+    try:
+        return _adapter(model, key).validate_python(block[key])
+    except ValidationError:
+        return UNKNOWN
+
+
+@functools.cache
+def _adapter(model: type[BaseModel], key: str) -> TypeAdapter[Any]:
+    """A validator for one key of a block, with the block's constraints and strictness."""
+    info = model.model_fields[key]
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[(annotation, *info.metadata)]
+    return TypeAdapter(annotation, config=ConfigDict(strict=True))

@@ -9,8 +9,14 @@ The steps, in order:
    replace, the child wins;
 3. apply each ``--set KEY=VALUE`` item (see :func:`simulator.scenario.merge.apply_set`);
 4. validate with the schema, then the cross-checks (supplier names, sourcing, objective
-   metric, policy names, what ``overrides`` may touch);
+   metric, policy names, what ``overrides`` may touch) and the schema's cross-key rules
+   on the plain data, so that ``warmup_days < horizon_days``, ``s < S`` and the like are
+   reported along with every other problem (once, even when the model validator also ran);
 5. for every policy with ``overrides``, deep-merge them over the data and validate again.
+
+After each merge (2, 3 and 5), a sourcing key left over from the earlier layer
+(``fractions``, ``switch_after_days``) is dropped when the later layer changed ``rule`` to
+one that does not use it (see :func:`simulator.scenario.merge.drop_leftovers`).
 
 Every problem found on the way is collected and raised at once as one ScenarioError; a
 problem is reported where it was written (see :mod:`simulator.scenario.errors` for the
@@ -21,16 +27,21 @@ are reported once, at their place in the file, not once per policy.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.scenario.checks import NOT_OVERRIDABLE, check_policies, check_references
+from simulator.scenario.checks import (
+    NOT_OVERRIDABLE,
+    check_policies,
+    check_references,
+    check_rules,
+)
 from simulator.scenario.errors import DICT_FILE, SET_FILE, Problem, ScenarioError, show_value
-from simulator.scenario.merge import apply_set, deep_merge, merge_lines, plain
+from simulator.scenario.merge import apply_set, deep_merge, drop_leftovers, merge_lines, plain
 from simulator.scenario.paths import KeyPath, LineMap, get_at, nearest, render_path, under
 from simulator.scenario.schema import Backorder, Scenario
 from simulator.scenario.translate import Issue, translate
@@ -61,8 +72,9 @@ class LoadedScenario:
     source: str
     """The file name used in messages (``<dict>`` for a mapping)."""
     raw: dict[str, Any]
-    """The merged plain data (``extends:`` resolved and removed, ``--set`` applied), before
-    any policy's overrides; feed it back with more sets through :meth:`with_sets`."""
+    """The merged plain data (``extends:`` resolved and removed, ``--set`` applied, sourcing
+    leftovers dropped), before any policy's overrides; feed it back with more sets through
+    :meth:`with_sets`."""
     lines: LineMap = field(default_factory=dict, repr=False, compare=False)
     """Where every key of `raw` was written: path -> (file, line)."""
     files: tuple[str, ...] = field(default=(), repr=False, compare=False)
@@ -230,7 +242,16 @@ def _extends(
     if parent_data is None:
         return None, {}
     merged, replaced = deep_merge(parent_data, data)
-    return merged, merge_lines(parent_lines, lines, replaced)
+    merged_lines = merge_lines(parent_lines, lines, replaced)
+    for path in drop_leftovers(merged, _wrote(data)):
+        for p in [p for p in merged_lines if under(p, path)]:
+            del merged_lines[p]
+    return merged, merged_lines
+
+
+def _wrote(layer: Any) -> Callable[[KeyPath], bool]:
+    """Whether the merge layer `layer` holds a path (wrote it)."""
+    return lambda path: get_at(layer, path)[0]
 
 
 # -- sets, validation, policies ---------------------------------------------------------------
@@ -242,15 +263,27 @@ def _finish(
     if isinstance(sets, str):
         sets = (sets,)
     set_keys: dict[KeyPath, str] = {}
+    created: set[KeyPath] = set()
     for item in sets:
-        trouble = apply_set(raw, item, lines, set_keys)
+        trouble = apply_set(raw, item, lines, set_keys, created)
         if trouble is not None:
             collector.problems.append(trouble)
+    if sets:
+
+        def was_set(path: KeyPath) -> bool:
+            found = nearest(lines, path)
+            return found is not None and found[1][0] == SET_FILE
+
+        for path in drop_leftovers(raw, was_set):
+            for p in [p for p in lines if under(p, path)]:
+                del lines[p]
 
     def report(path: KeyPath, where: KeyPath, message: str) -> None:
         if any(under(where, s) for s in collector.suppressed):
             return
-        collector.problems.append(_problem(path, where, message, raw, lines, set_keys, collector))
+        collector.problems.append(
+            _problem(path, where, message, raw, lines, set_keys, created, collector)
+        )
 
     scenario, issues = _validate(raw)
     issues += check_policies(raw)
@@ -270,6 +303,7 @@ def _finish(
             scenarios.append(scenario)
             continue
         merged, _ = deep_merge(raw, usable)
+        drop_leftovers(merged, _wrote(usable))
         own, own_issues = _validate(merged)
         scenarios.append(own)
         prefix: KeyPath = ("policies", index, "overrides")
@@ -302,12 +336,20 @@ def _finish(
 
 
 def _validate(data: dict[Any, Any]) -> tuple[Scenario | None, list[Issue]]:
-    """The scenario, or None and the schema's and cross-checks' issues."""
+    """The scenario, or None and the schema's and cross-checks' issues.
+
+    The cross-key rules run on the plain data too (see :func:`check_rules`); a problem that
+    both they and a model validator found is kept once.
+    """
     issues = check_references(data)
+    rules = check_rules(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        return None, translate(exc, data, Scenario) + issues
+        schema = translate(exc, data, Scenario)
+        seen = {(issue.path, issue.message) for issue in schema}
+        return None, schema + issues + [r for r in rules if (r.path, r.message) not in seen]
+    issues += rules  # empty: the model validators passed the same rules
     return (None if issues else scenario), issues
 
 
@@ -318,9 +360,16 @@ def _problem(
     data: Any,
     lines: LineMap,
     set_keys: dict[KeyPath, str],
+    created: set[KeyPath],
     collector: _Collector,
 ) -> Problem:
-    """A Problem at `path`, on the line where `where` (or its nearest parent) was written."""
+    """A Problem at `path`, on the line where `where` (or its nearest parent) was written.
+
+    In a value given by ``--set``, the key is the set key with the inner path appended
+    (``--set products.widget.demand.rate_per_day: ...`` for ``products.widget.demand={...}``);
+    in a mapping a ``--set`` created on its way, it is the created mapping's key, and the
+    inner path leads the message (``--set suppliers.acme.disruptions: duration_days: ...``).
+    """
     found = nearest(lines, where)
     if found is None:
         return Problem(collector.source, None, render_path(path, data), message)
@@ -329,6 +378,8 @@ def _problem(
         key = set_keys.get(origin_path, render_path(origin_path, data))
         if under(path, origin_path) and len(path) > len(origin_path):
             rest = render_path(path[len(origin_path) :], get_at(data, origin_path)[1])
+            if origin_path in created:
+                return Problem(SET_FILE, None, key, f"{rest}: {message}")
             key += rest if rest.startswith("[") else f".{rest}"
         return Problem(SET_FILE, None, key, message)
     return Problem(file, line, render_path(path, data), message)

@@ -8,11 +8,12 @@ data: a replaced value takes its origin from the source that replaced it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Hashable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, get_args
 
 from simulator.scenario.errors import SET_FILE, Problem, hint, show_value
-from simulator.scenario.paths import KeyPath, LineMap, render_path, under
+from simulator.scenario.paths import KeyPath, LineMap, get_at, render_path, under
+from simulator.scenario.schema import SourcingRule
 from simulator.scenario.yaml_lines import parse_yaml
 
 
@@ -48,6 +49,55 @@ def _merge(base: Any, over: Any, path: KeyPath, replaced: set[KeyPath]) -> Any:
     return over
 
 
+LEFTOVERS = {"fractions": "split", "switch_after_days": "failover"}
+"""Sourcing keys that one rule uses, by the rule that uses them."""
+
+
+def drop_leftovers(data: Any, in_layer: Callable[[KeyPath], bool]) -> list[KeyPath]:
+    """Drop sourcing keys left over from an earlier layer whose rule the latest one changed.
+
+    A sourcing block whose ``rule`` was written by the latest layer (`in_layer` tells which
+    paths it wrote: the file that ``extends:`` another, ``--set`` items, a policy's
+    ``overrides``) and whose ``fractions`` (only used by ``split``) or ``switch_after_days``
+    (only used by ``failover``) was not, loses that key when the new rule does not use it.
+    Written by the same layer as the rule, the key stays, and the schema refuses it.
+
+    Sourcing blocks are ``sourcing``, ``products.ID.sourcing`` and the same inside each
+    policy's ``overrides``. Returns the dropped paths. A block is changed in place: it must be
+    the merge's own (as deep_merge makes it when both layers hold a mapping there).
+    """
+    dropped: list[KeyPath] = []
+    for path in _sourcing_paths(data):
+        block = get_at(data, path)[1]
+        if not isinstance(block, dict) or not in_layer((*path, "rule")):
+            continue
+        rule = block.get("rule")
+        if not isinstance(rule, str) or rule not in get_args(SourcingRule):
+            continue
+        for key, used_by in LEFTOVERS.items():
+            if key in block and rule != used_by and not in_layer((*path, key)):
+                del block[key]
+                dropped.append((*path, key))
+    return dropped
+
+
+def _sourcing_paths(data: Any) -> list[KeyPath]:
+    roots: list[KeyPath] = [()]
+    policies = data.get("policies") if isinstance(data, dict) else None
+    if isinstance(policies, list):
+        roots += [("policies", index, "overrides") for index in range(len(policies))]
+    paths: list[KeyPath] = []
+    for root in roots:
+        top = get_at(data, root)[1]
+        if not isinstance(top, dict):
+            continue
+        paths.append((*root, "sourcing"))
+        products = top.get("products")
+        if isinstance(products, dict):
+            paths += [(*root, "products", product_id, "sourcing") for product_id in products]
+    return paths
+
+
 def merge_lines(base: LineMap, over: LineMap, replaced: set[KeyPath]) -> LineMap:
     """Origins after a merge: `base`'s, except inside replaced values, then all of `over`'s."""
     result = {
@@ -64,6 +114,7 @@ def apply_set(
     item: str,
     lines: LineMap,
     set_keys: dict[KeyPath, str],
+    created: set[KeyPath] | None = None,
 ) -> Problem | None:
     """Apply one ``KEY=VALUE`` item to `data` in place; a Problem if it cannot be applied.
 
@@ -72,7 +123,9 @@ def apply_set(
     itself holds dots is found when it exists. VALUE is read as YAML with the safe loader
     (``3``, ``2.5``, ``true``, ``fifo``, ``[a, b]``, ``{dist: exponential, mean: 3}``); an
     empty VALUE is null. On success the origin of the path becomes ``--set`` (in `lines`)
-    and `set_keys` remembers the key as typed, so that problems can name it.
+    and `set_keys` remembers the key as typed, so that problems can name it. So do the
+    mappings the item created on the way, which are also added to `created`: what is wrong
+    inside them is the item's doing, not the file's.
     """
     if "=" not in item:
         return Problem(SET_FILE, None, item.strip(), "expected KEY=VALUE (no '=' found)")
@@ -94,6 +147,7 @@ def apply_set(
 
     node: Any = data
     path: KeyPath = ()
+    made: list[tuple[KeyPath, str]] = []
     i = 0
     try:
         while True:
@@ -108,6 +162,7 @@ def apply_set(
                 if child_path == ("policies",):
                     raise _SetError(f"no policy named '{segments[i]}'")
                 child = node[step] = {}
+                made.append((child_path, ".".join(segments[:i])))
             if not isinstance(child, dict | list):
                 raise _SetError(
                     f"cannot set inside {render_path(child_path, data)}: it holds "
@@ -117,10 +172,17 @@ def apply_set(
     except _SetError as exc:
         return Problem(SET_FILE, None, key, str(exc))
 
+    if created is None:
+        created = set()
     for p in [p for p in lines if under(p, child_path)]:
         del lines[p]
     for p in [p for p in set_keys if under(p, child_path)]:
         del set_keys[p]
+    created -= {p for p in created if under(p, child_path)}
+    for block, typed in made:
+        lines[block] = (SET_FILE, None)
+        set_keys[block] = typed
+        created.add(block)
     lines[child_path] = (SET_FILE, None)
     set_keys[child_path] = key
     return None

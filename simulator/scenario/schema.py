@@ -3,12 +3,18 @@
 The models here validate plain data (already read from YAML, merged with ``extends:`` and
 ``--set``). Line numbers and file names are attached by :mod:`simulator.scenario.loader`,
 which maps each validation error back to the place in the file it came from.
+
+Rules that tie several keys of one block together (``warmup_days < horizon_days``, ``s < S``,
+...) are written once, as the block's :meth:`Strict.cross_checks`. The model validator runs
+them on valid blocks; :func:`simulator.scenario.checks.check_rules` runs the same rules on
+the plain data, so that they are reported even when another key of the block (or of the
+file) is invalid, which stops pydantic before the model validator.
 """
 
 from __future__ import annotations
 
-import itertools
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -24,10 +30,51 @@ from pydantic import (
 from simulator.distributions import Distribution, parse_distribution
 
 
+class _Unknown:
+    """The type of :data:`UNKNOWN`."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+"""A value :meth:`Strict.cross_checks` cannot use (missing, or invalid on its own): every
+rule that needs it is skipped."""
+
+Found = list[tuple[str, str]]
+"""Problems found by cross checks: (key of the block, message)."""
+
+
+def known(*values: Any) -> bool:
+    """Whether none of `values` is :data:`UNKNOWN`."""
+    return all(value is not UNKNOWN for value in values)
+
+
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, values are not coerced from strings."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    cross_keys: ClassVar[tuple[str, ...]] = ()
+    """The keys :meth:`cross_checks` reads."""
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        """Every problem between keys of this block, as (key, message) pairs.
+
+        `values` maps each of :attr:`cross_keys` to its validated value (the default when
+        absent), or to :data:`UNKNOWN` when it cannot be used; a rule that needs an UNKNOWN
+        value is skipped.
+        """
+        return []
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Self:
+        found = self.cross_checks({key: getattr(self, key) for key in self.cross_keys})
+        if found:
+            key, message = found[0]
+            raise ValueError(f"{key}: {message}")
+        return self
 
 
 def _dist(value: Any) -> Any:
@@ -62,21 +109,27 @@ class Seasonality(Strict):
     repeat_every_days: PosFloat | None = None
     """If set, the window recurs with this period (e.g. 365 for a yearly rush)."""
 
-    @model_validator(mode="after")
-    def _check(self) -> Seasonality:
-        if self.end_day <= self.start_day:
-            raise ValueError(
-                f"end_day: must be after start_day ({self.start_day:g}), got {self.end_day:g}"
-            )
-        if (
-            self.repeat_every_days is not None
-            and self.repeat_every_days < self.end_day - self.start_day
-        ):
-            raise ValueError(
-                f"repeat_every_days: must be at least the window length "
-                f"({self.end_day - self.start_day:g}), got {self.repeat_every_days:g}"
-            )
-        return self
+    cross_keys = ("start_day", "end_day", "repeat_every_days")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        start, end, repeat = (values[key] for key in cls.cross_keys)
+        if not known(start, end):
+            return []
+        if end <= start:
+            return [("end_day", _after_start(start, end))]
+        if known(repeat) and repeat is not None and repeat < end - start:
+            return [
+                (
+                    "repeat_every_days",
+                    f"must be at least the window length ({end - start:g}), got {repeat:g}",
+                )
+            ]
+        return []
+
+
+def _after_start(start: float, end: float) -> str:
+    return f"must be after start_day ({start:g}), got {end:g}"
 
 
 class Demand(Strict):
@@ -117,14 +170,14 @@ class RQSpec(_Review):
     reorder_point: int
     order_quantity: Annotated[int, Field(ge=1)]
 
-    @model_validator(mode="after")
-    def _check(self) -> RQSpec:
-        if self.reorder_point < -self.order_quantity:
-            raise ValueError(
-                f"reorder_point: must be >= -order_quantity ({-self.order_quantity}), "
-                f"got {self.reorder_point}"
-            )
-        return self
+    cross_keys = ("reorder_point", "order_quantity")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        r, q = values["reorder_point"], values["order_quantity"]
+        if known(r, q) and r < -q:
+            return [("reorder_point", f"must be >= -order_quantity ({-q}), got {r}")]
+        return []
 
 
 class SSSpec(_Review):
@@ -134,19 +187,18 @@ class SSSpec(_Review):
     reorder_point: int
     order_up_to: Annotated[int, Field(ge=0)]
 
-    @model_validator(mode="after")
-    def _check(self) -> SSSpec:
-        if self.reorder_point >= self.order_up_to:
-            raise ValueError(
-                f"reorder_point: s must be below order_up_to S ({self.order_up_to}), "
-                f"got {self.reorder_point}"
-            )
-        if self.reorder_point < -self.order_up_to:
-            raise ValueError(
-                f"reorder_point: must be >= -order_up_to ({-self.order_up_to}), "
-                f"got {self.reorder_point}"
-            )
-        return self
+    cross_keys = ("reorder_point", "order_up_to")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        s, big_s = values["reorder_point"], values["order_up_to"]
+        if not known(s, big_s):
+            return []
+        if s >= big_s:
+            return [("reorder_point", f"s must be below order_up_to S ({big_s}), got {s}")]
+        if s < -big_s:
+            return [("reorder_point", f"must be >= -order_up_to ({-big_s}), got {s}")]
+        return []
 
 
 class NoReplenishmentSpec(_Review):
@@ -169,29 +221,46 @@ class SourcingSpec(Strict):
     """Supplier ids in preference order (ties between suppliers go by this order)."""
     rule: SourcingRule = "single"
     switch_after_days: NonNegFloat | None = None
-    """`failover`: use the first supplier that is up and whose expected delivery is within this."""
-    fractions: list[NonNegFloat] | None = None
-    """`split`: share of each order per supplier (same length as `suppliers`, summing to 1)."""
+    """`failover`: use the first supplier that is up and whose expected delivery is within this.
 
-    @model_validator(mode="after")
-    def _check(self) -> SourcingSpec:
-        if len(set(self.suppliers)) != len(self.suppliers):
-            raise ValueError("suppliers: each supplier may be listed only once")
-        if self.rule == "failover" and self.switch_after_days is None:
-            raise ValueError("switch_after_days: required key missing (rule failover needs it)")
-        if self.rule == "split":
-            if self.fractions is None:
-                raise ValueError("fractions: required key missing (rule split needs it)")
-            if len(self.fractions) != len(self.suppliers):
-                raise ValueError(
-                    f"fractions: needs one entry per supplier ({len(self.suppliers)}), "
-                    f"got {len(self.fractions)}"
+    Required by `failover` and refused with any other rule, except when it is a leftover: a
+    later layer (a file that `extends:` this one, a `--set`, a policy's `overrides`) changed
+    `rule` without writing `switch_after_days`; the leftover is then dropped."""
+    fractions: list[NonNegFloat] | None = None
+    """`split`: share of each order per supplier (same length as `suppliers`, summing to 1).
+
+    Required by `split` and refused with any other rule, except when it is a leftover (see
+    `switch_after_days`), which is dropped."""
+
+    cross_keys = ("suppliers", "rule", "switch_after_days", "fractions")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        suppliers, rule, switch, fractions = (values[key] for key in cls.cross_keys)
+        found: Found = []
+        if known(suppliers) and len(set(suppliers)) != len(suppliers):
+            found.append(("suppliers", "each supplier may be listed only once"))
+        if known(rule, switch):
+            if rule == "failover" and switch is None:
+                found.append(("switch_after_days", "required key missing (rule failover needs it)"))
+            elif rule != "failover" and switch is not None:
+                found.append(("switch_after_days", f"only used by rule failover, not {rule}"))
+        if known(rule, fractions):
+            if rule != "split":
+                if fractions is not None:
+                    found.append(("fractions", f"only used by rule split, not {rule}"))
+            elif fractions is None:
+                found.append(("fractions", "required key missing (rule split needs it)"))
+            elif known(suppliers) and len(fractions) != len(suppliers):
+                found.append(
+                    (
+                        "fractions",
+                        f"needs one entry per supplier ({len(suppliers)}), got {len(fractions)}",
+                    )
                 )
-            if abs(sum(self.fractions) - 1.0) > 1e-6:
-                raise ValueError(f"fractions: must sum to 1, got {sum(self.fractions):g}")
-        elif self.fractions is not None:
-            raise ValueError(f"fractions: only used by rule split, not {self.rule}")
-        return self
+            elif abs(sum(fractions) - 1.0) > 1e-6:
+                found.append(("fractions", f"must sum to 1, got {sum(fractions):g}"))
+        return found
 
 
 class Product(Strict):
@@ -214,13 +283,14 @@ class DisruptionWindow(Strict):
     start_day: NonNegFloat
     end_day: NonNegFloat
 
-    @model_validator(mode="after")
-    def _check(self) -> DisruptionWindow:
-        if self.end_day <= self.start_day:
-            raise ValueError(
-                f"end_day: must be after start_day ({self.start_day:g}), got {self.end_day:g}"
-            )
-        return self
+    cross_keys = ("start_day", "end_day")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        start, end = values["start_day"], values["end_day"]
+        if known(start, end) and end <= start:
+            return [("end_day", _after_start(start, end))]
+        return []
 
 
 class RandomDisruptions(Strict):
@@ -270,17 +340,28 @@ class Supplier(Strict):
 
     _durations = field_validator("lead_time_days")(_duration)
 
-    @model_validator(mode="after")
-    def _check(self) -> Supplier:
-        if isinstance(self.disruptions, list):
-            windows = sorted(self.disruptions, key=lambda w: w.start_day)
-            for a, b in itertools.pairwise(windows):
-                if b.start_day < a.end_day:
-                    raise ValueError(
-                        f"disruptions: windows [{a.start_day:g}, {a.end_day:g}) and "
-                        f"[{b.start_day:g}, {b.end_day:g}) overlap"
+    cross_keys = ("disruptions",)
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        """Known windows may not overlap; `disruptions` may hold only the usable windows."""
+        disruptions = values["disruptions"]
+        if not known(disruptions) or not isinstance(disruptions, list):
+            return []
+        found: Found = []
+        reach: DisruptionWindow | None = None  # the window reaching furthest so far
+        for window in sorted(disruptions, key=lambda w: w.start_day):
+            if reach is not None and window.start_day < reach.end_day:
+                found.append(
+                    (
+                        "disruptions",
+                        f"windows [{reach.start_day:g}, {reach.end_day:g}) and "
+                        f"[{window.start_day:g}, {window.end_day:g}) overlap",
                     )
-        return self
+                )
+            if reach is None or window.end_day > reach.end_day:
+                reach = window
+        return found
 
 
 class Customers(Strict):
@@ -314,11 +395,14 @@ class Backorder(Strict):
     eta_update_min_days: PosFloat = 1.0
     allocation: Allocation = "fifo"
 
-    @model_validator(mode="after")
-    def _check(self) -> Backorder:
-        if self.delay_updates and not self.quote_eta:
-            raise ValueError("delay_updates: needs quote_eta: true")
-        return self
+    cross_keys = ("quote_eta", "delay_updates")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        quote_eta, delay_updates = values["quote_eta"], values["delay_updates"]
+        if known(quote_eta, delay_updates) and delay_updates and not quote_eta:
+            return [("delay_updates", "needs quote_eta: true")]
+        return []
 
 
 class Policy(Strict):
@@ -355,14 +439,16 @@ class Scenario(Strict):
     sweep: dict[str, list[Any]] | None = None
     """A grid of `KEY: [values]`, the same as `sweep --vary`."""
 
-    @model_validator(mode="after")
-    def _check(self) -> Scenario:
-        if self.warmup_days >= self.horizon_days:
-            raise ValueError(
-                f"warmup_days: must be less than horizon_days ({self.horizon_days:g}), "
-                f"got {self.warmup_days:g}"
-            )
-        return self
+    cross_keys = ("horizon_days", "warmup_days")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        horizon, warmup = values["horizon_days"], values["warmup_days"]
+        if known(horizon, warmup) and warmup >= horizon:
+            return [
+                ("warmup_days", f"must be less than horizon_days ({horizon:g}), got {warmup:g}")
+            ]
+        return []
 
     def sourcing_for(self, product_id: str) -> SourcingSpec:
         """The sourcing a product uses: its own, the default, or the only supplier."""

@@ -3,6 +3,7 @@ traceback; extends, --set and policy overrides."""
 
 from __future__ import annotations
 
+import json
 import pickle
 import shutil
 from pathlib import Path
@@ -339,6 +340,118 @@ def test_every_problem_at_once_in_line_order() -> None:
     ]
 
 
+def test_cross_key_rules_are_reported_with_every_other_problem() -> None:
+    # each rule is broken next to a field error in the same block (or file), which stops
+    # pydantic before the model validator; seasonality[1] is valid on its own, so its model
+    # validator runs too and its problem must still show once
+    assert problems("bad/cross_checks.yaml") == [
+        "bad/cross_checks.yaml:4: warmup_days: must be less than horizon_days (100), got 300",
+        "bad/cross_checks.yaml:5: replications: must be a whole number >= 1, got 0",
+        "bad/cross_checks.yaml:12: products.widget.demand.seasonality[0].multiplier: "
+        "must be a number >= 0, got -1",
+        "bad/cross_checks.yaml:12: products.widget.demand.seasonality[0].end_day: "
+        "must be after start_day (50), got 40",
+        "bad/cross_checks.yaml:13: products.widget.demand.seasonality[1].repeat_every_days: "
+        "must be at least the window length (10), got 5",
+        "bad/cross_checks.yaml:14: products.widget.replenishment.review_period_days: "
+        "must be a number > 0, got 0",
+        "bad/cross_checks.yaml:14: products.widget.replenishment.reorder_point: "
+        "s must be below order_up_to S (20), got 30",
+        "bad/cross_checks.yaml:15: products.widget.sourcing: unknown key 'extra'",
+        "bad/cross_checks.yaml:15: products.widget.sourcing.suppliers: "
+        "each supplier may be listed only once",
+        "bad/cross_checks.yaml:15: products.widget.sourcing.switch_after_days: "
+        "required key missing (rule failover needs it)",
+        "bad/cross_checks.yaml:15: products.widget.sourcing.fractions: "
+        "only used by rule split, not failover",
+        "bad/cross_checks.yaml:19: products.gadget.replenishment.review_period_days: "
+        "must be a number > 0, got -1",
+        "bad/cross_checks.yaml:19: products.gadget.replenishment.reorder_point: "
+        "must be >= -order_quantity (-10), got -20",
+        "bad/cross_checks.yaml:20: products.gadget.sourcing.switch_after_days: "
+        'must be a number >= 0, got "x"',
+        "bad/cross_checks.yaml:20: products.gadget.sourcing.fractions: must sum to 1, got 0.9",
+        "bad/cross_checks.yaml:23: suppliers.acme.lead_time_days: "
+        "must be >= 0 (a duration in days), got -2",
+        "bad/cross_checks.yaml:24: suppliers.acme.disruptions: "
+        "windows [10, 30) and [25, 40) overlap",
+        "bad/cross_checks.yaml:26: suppliers.acme.disruptions[1].end_day: "
+        "must be after start_day (20), got 15",
+        "bad/cross_checks.yaml:28: suppliers.acme.disruptions[3].start_day: "
+        'must be a number >= 0, got "x"',
+        'bad/cross_checks.yaml:32: policies[0].backorder.allow: must be true or false, got "maybe"',
+        "bad/cross_checks.yaml:32: policies[0].backorder.delay_updates: needs quote_eta: true",
+    ]
+
+
+def test_warmup_is_checked_when_another_key_is_bad() -> None:
+    data = minimal()
+    data["replications"] = 0
+    data["warmup_days"] = 300
+    assert problems(data) == [
+        "<dict>: replications: must be a whole number >= 1, got 0",
+        "<dict>: warmup_days: must be less than horizon_days (100), got 300",
+    ]
+
+
+def test_cross_key_rules_need_usable_keys() -> None:
+    # a rule is skipped when a key it reads is missing or bad on its own: no guesses
+    data = minimal()
+    data["horizon_days"] = -5
+    data["warmup_days"] = 300
+    data["products"]["widget"]["replenishment"] = {
+        "policy": "sS",
+        "reorder_point": "low",
+        "order_up_to": 40,
+    }
+    assert problems(data) == [
+        "<dict>: horizon_days: must be a number > 0, got -5",
+        '<dict>: products.widget.replenishment.reorder_point: must be a whole number, got "low"',
+    ]
+
+
+def test_cross_key_rules_from_sets_are_reported_together() -> None:
+    sets = (
+        "warmup_days=400",
+        "products.widget.replenishment={policy: sS, reorder_point: 50, order_up_to: 40}",
+    )
+    assert problems("good/minimal.yaml", sets) == [
+        "--set products.widget.replenishment.reorder_point: "
+        "s must be below order_up_to S (40), got 50",
+        "--set warmup_days: must be less than horizon_days (100), got 400",
+    ]
+
+
+def test_cross_key_problems_are_not_repeated_per_policy() -> None:
+    data = minimal()
+    data["warmup_days"] = 100
+    data["products"]["widget"]["price"] = "ten"
+    for policy in data["policies"]:
+        policy["overrides"] = {"products": {"widget": {"initial_on_hand": 5}}}
+    assert problems(data) == [
+        '<dict>: products.widget.price: must be a number >= 0, got "ten"',
+        "<dict>: warmup_days: must be less than horizon_days (100), got 100",
+    ]
+
+
+def test_cross_key_problem_made_by_an_override() -> None:
+    data = minimal()
+    data["policies"][1]["overrides"] = {
+        "products": {
+            "widget": {
+                "price": "free",
+                "replenishment": {"policy": "sS", "reorder_point": 9, "order_up_to": 9},
+            }
+        }
+    }
+    assert problems(data) == [
+        '<dict>: policies[1].overrides.products.widget.price: must be a number >= 0, got "free"',
+        "<dict>: policies[1].overrides.products.widget.replenishment: unknown key 'level'",
+        "<dict>: policies[1].overrides.products.widget.replenishment.reorder_point: "
+        "s must be below order_up_to S (9), got 9",
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -554,6 +667,39 @@ def test_set_problem_under_a_set_mapping_names_the_inner_key() -> None:
     ]
 
 
+def test_set_that_creates_a_block_is_where_its_problems_are() -> None:
+    # `disruptions` is not in the file: the --set made it, so its problems are the --set's
+    assert problems("good/minimal.yaml", ("suppliers.acme.disruptions.every_days=60",)) == [
+        "--set suppliers.acme.disruptions: duration_days: required key missing"
+    ]
+    assert problems("good/minimal.yaml", ("suppliers.acme.disruptons.every_days=60",)) == [
+        "--set suppliers.acme.disruptons: unknown key 'disruptons' (did you mean 'disruptions'?)"
+    ]
+    assert problems("good/minimal.yaml", ("suppliers.newco.unit_cost=3",)) == [
+        "good/minimal.yaml:5: products.widget: no sourcing, and there are 2 suppliers "
+        "(acme, newco): add sourcing: {suppliers: [...]} here, or a default sourcing: at the top",
+        "--set suppliers.newco: lead_time_days: required key missing",
+    ]
+    key = "policies.backorders.overrides.products.widget.sourcing"
+    assert problems("good/minimal.yaml", (f"{key}.rule=failover",)) == [
+        f"--set {key}: suppliers: required key missing",
+        f"--set {key}: switch_after_days: required key missing (rule failover needs it)",
+    ]
+
+
+def test_set_that_fills_or_replaces_a_created_block() -> None:
+    made = "suppliers.acme.disruptions.every_days=60"
+    loaded = load_scenario(
+        "good/minimal.yaml", (made, "suppliers.acme.disruptions.duration_days=5")
+    )
+    assert loaded.scenario.suppliers["acme"].disruptions is not None
+    # a later item that sets the block itself owns it: its inner keys are named as usual
+    replaced = "suppliers.acme.disruptions={every_days: 3}"
+    assert problems("good/minimal.yaml", (made, replaced)) == [
+        "--set suppliers.acme.disruptions.duration_days: required key missing"
+    ]
+
+
 def test_set_cannot_change_extends() -> None:
     assert problems("good/minimal.yaml", ("extends=other.yaml",)) == [
         "--set extends: extends is read from the file and cannot be set"
@@ -640,6 +786,82 @@ def test_override_naming_an_unknown_supplier() -> None:
     assert problems(data) == [
         "<dict>: policies[0].overrides.products.widget.sourcing.suppliers[0]: "
         "unknown supplier 'acmee' (did you mean 'acme'?)"
+    ]
+
+
+def split_sourcing() -> dict:
+    data = minimal()
+    data["suppliers"]["quickco"] = {"lead_time_days": 1}
+    data["products"]["widget"]["sourcing"] = {
+        "suppliers": ["acme", "quickco"],
+        "rule": "split",
+        "fractions": [0.7, 0.3],
+    }
+    return data
+
+
+def test_override_changing_the_sourcing_rule_drops_leftover_keys() -> None:
+    data = split_sourcing()
+    single = {"suppliers": ["acme"], "rule": "single"}
+    data["policies"][1]["overrides"] = {"products": {"widget": {"sourcing": single}}}
+    loaded = load_scenario(data)
+    base = loaded.scenario.products["widget"].sourcing
+    assert base is not None and base.fractions == [0.7, 0.3]
+    own = loaded.policies[1].scenario.products["widget"].sourcing
+    assert own is not None and (own.rule, own.fractions) == ("single", None)
+    assert loaded.raw["products"]["widget"]["sourcing"]["fractions"] == [0.7, 0.3]
+
+    data = split_sourcing()
+    data["products"]["widget"]["sourcing"] = {
+        "suppliers": ["acme", "quickco"],
+        "rule": "failover",
+        "switch_after_days": 4,
+    }
+    data["policies"][1]["overrides"] = {
+        "products": {"widget": {"sourcing": {"rule": "split", "fractions": [0.5, 0.5]}}}
+    }
+    own = load_scenario(data).policies[1].scenario.products["widget"].sourcing
+    assert own is not None and (own.rule, own.switch_after_days) == ("split", None)
+
+
+def test_sourcing_keys_written_with_another_rule_are_refused() -> None:
+    data = split_sourcing()
+    data["products"]["widget"]["sourcing"]["switch_after_days"] = 3
+    data["policies"][1]["overrides"] = {
+        "products": {"widget": {"sourcing": {"rule": "fastest", "fractions": [0.5, 0.5]}}}
+    }
+    assert problems(data) == [
+        "<dict>: products.widget.sourcing.switch_after_days: only used by rule failover, not split",
+        "<dict>: policies[1].overrides.products.widget.sourcing.fractions: "
+        "only used by rule split, not fastest",
+    ]
+
+
+def test_extends_and_set_changing_the_sourcing_rule_drop_leftover_keys(tmp_path: Path) -> None:
+    base = split_sourcing()
+    (tmp_path / "base.yaml").write_text(json.dumps(base))
+    (tmp_path / "child.yaml").write_text(
+        "extends: base.yaml\nproducts:\n  widget:\n    sourcing: {rule: cheapest}\n"
+    )
+    loaded = load_scenario(tmp_path / "child.yaml")
+    sourcing = loaded.scenario.products["widget"].sourcing
+    assert sourcing is not None and (sourcing.rule, sourcing.fractions) == ("cheapest", None)
+    assert "fractions" not in loaded.raw["products"]["widget"]["sourcing"]
+    assert ("products", "widget", "sourcing", "fractions") not in loaded.lines
+    # the child writes fractions without changing the rule: its own mistake
+    (tmp_path / "child.yaml").write_text(
+        "extends: base.yaml\nsourcing: {suppliers: [acme], rule: single, fractions: [1]}\n"
+    )
+    assert problems(tmp_path / "child.yaml") == [
+        f"{tmp_path / 'child.yaml'}:2: sourcing.fractions: only used by rule split, not single"
+    ]
+
+    loaded = load_scenario(base, ("products.widget.sourcing.rule=fastest",))
+    sourcing = loaded.scenario.products["widget"].sourcing
+    assert sourcing is not None and (sourcing.rule, sourcing.fractions) == ("fastest", None)
+    sets = ("products.widget.sourcing.rule=fastest", "products.widget.sourcing.fractions=[1, 0]")
+    assert problems(base, sets) == [
+        "--set products.widget.sourcing.fractions: only used by rule split, not fastest"
     ]
 
 

@@ -10,12 +10,15 @@ from pydantic import ValidationError
 
 from simulator.distributions import Constant, Exponential
 from simulator.scenario.schema import (
+    UNKNOWN,
     Backorder,
     DisruptionWindow,
     Product,
     RandomDisruptions,
     Scenario,
+    Seasonality,
     SourcingSpec,
+    SSSpec,
     Supplier,
 )
 
@@ -123,6 +126,12 @@ def test_disruption_windows_may_not_overlap() -> None:
     assert errors(Supplier, data)[0][2] == (
         "Value error, disruptions: windows [1, 6) and [5, 9) overlap"
     )
+    # a long window overlaps every later one it reaches, not only its neighbour
+    windows = [DisruptionWindow(start_day=a, end_day=b) for a, b in [(0, 10), (1, 2), (3, 4)]]
+    assert Supplier.cross_checks({"disruptions": windows}) == [
+        ("disruptions", "windows [0, 10) and [1, 2) overlap"),
+        ("disruptions", "windows [0, 10) and [3, 4) overlap"),
+    ]
 
 
 def test_durations_must_be_able_to_be_nonnegative() -> None:
@@ -162,10 +171,43 @@ def test_durations_must_be_able_to_be_nonnegative() -> None:
             {"suppliers": ["a", "b"], "rule": "fastest", "fractions": [0.5, 0.5]},
             "fractions: only used by rule split, not fastest",
         ),
+        (
+            {"suppliers": ["a"], "switch_after_days": 3},
+            "switch_after_days: only used by rule failover, not single",
+        ),
     ],
 )
 def test_sourcing_checks(spec: dict[str, Any], message: str) -> None:
     assert errors(SourcingSpec, spec) == [("value_error", (), f"Value error, {message}")]
+
+
+def test_cross_checks_report_every_problem_and_skip_unknown_keys() -> None:
+    # the model validator raises the first; the loader runs cross_checks on plain data
+    values = {
+        "suppliers": ["a", "a"],
+        "rule": "split",
+        "switch_after_days": 2.0,
+        "fractions": [0.5, 0.4],
+    }
+    assert SourcingSpec.cross_checks(values) == [
+        ("suppliers", "each supplier may be listed only once"),
+        ("switch_after_days", "only used by rule failover, not split"),
+        ("fractions", "must sum to 1, got 0.9"),
+    ]
+    # without usable suppliers the length cannot be checked, the sum still can
+    assert SourcingSpec.cross_checks({**values, "suppliers": UNKNOWN, "rule": UNKNOWN}) == []
+    assert SourcingSpec.cross_checks({**values, "suppliers": UNKNOWN}) == [
+        ("switch_after_days", "only used by rule failover, not split"),
+        ("fractions", "must sum to 1, got 0.9"),
+    ]
+    assert SSSpec.cross_checks({"reorder_point": 50, "order_up_to": UNKNOWN}) == []
+    assert (
+        Seasonality.cross_checks({"start_day": UNKNOWN, "end_day": 1.0, "repeat_every_days": 0.5})
+        == []
+    )
+    assert Scenario.cross_checks({"horizon_days": 10.0, "warmup_days": 10.0}) == [
+        ("warmup_days", "must be less than horizon_days (10), got 10")
+    ]
 
 
 def test_split_fractions_summing_to_one() -> None:
