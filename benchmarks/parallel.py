@@ -1,8 +1,8 @@
-"""Replications in parallel: 20 replications of the reference system (shortened) run
+"""Replications in parallel: 20 replications of the reference system run
 serially and on a local process pool, with identical metrics. Goal on 2 cores: process
 throughput >= 1.7x serial.
 
-    python benchmarks/parallel.py [--workers 2] [--days 10000]
+    python benchmarks/parallel.py [--workers 2] [--days 100000]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ result = {{"run_seconds": time.perf_counter() - began, "metrics": metrics}}
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--days", type=float, default=10_000)
+    parser.add_argument("--days", type=float, default=100_000)
     args = parser.parse_args()
     runs = {}
     for executor, workers in (("serial", 1), ("process", args.workers)):

@@ -54,6 +54,12 @@ def plain_run(days: float) -> tuple[float, dict[str, float]]:
     return time.perf_counter() - start, out
 
 
+def lean_run(days: float) -> tuple[float, dict[str, float]]:
+    start = time.perf_counter()
+    out = plain_simpy.run_lean(horizon=days)
+    return time.perf_counter() - start, out
+
+
 def cli_process(days: float) -> tuple[float, dict[str, float]]:
     with tempfile.TemporaryDirectory() as tmp:
         scenario = Path(tmp) / "reference.yaml"
@@ -68,8 +74,8 @@ def cli_process(days: float) -> tuple[float, dict[str, float]]:
     return seconds, {k: metrics[k]["mean"] for k in ("fill_rate", "mean_wait_days")}
 
 
-def plain_process(days: float) -> tuple[float, dict[str, float]]:
-    cmd = [sys.executable, str(HERE / "plain_simpy.py"), str(days)]
+def plain_process(days: float, variant: str = "plain") -> tuple[float, dict[str, float]]:
+    cmd = [sys.executable, str(HERE / "plain_simpy.py"), str(days), variant]
     start = time.perf_counter()
     proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return time.perf_counter() - start, json.loads(proc.stdout)
@@ -77,7 +83,7 @@ def plain_process(days: float) -> tuple[float, dict[str, float]]:
 
 def paired(
     ours, theirs, days: float, repeat: int
-) -> tuple[list[float], list[float], list[float], dict, dict]:  # type: ignore[no-untyped-def]
+) -> tuple[list[float], list[float], list[float], dict, dict]:
     ratios, ours_s, theirs_s = [], [], []
     out_ours: dict[str, float] = {}
     out_theirs: dict[str, float] = {}
@@ -106,6 +112,10 @@ def check_agreement(ours: dict[str, float], theirs: dict[str, float]) -> bool:
     return ok
 
 
+def lean_process(days: float) -> tuple[float, dict[str, float]]:
+    return plain_process(days, "lean")
+
+
 def report(
     label: str, ratios: list[float], ours_s: list[float], theirs_s: list[float], customers: float
 ) -> None:
@@ -132,11 +142,21 @@ def main() -> int:
     report("In-process (library API vs plain SimPy model):", *runs[:3], customers)
     ok = check_agreement(runs[3], runs[4])
 
+    runs = paired(library_run, lean_run, args.days, args.repeat)
+    report("In-process (library API vs the leaner hand-written model):", *runs[:3], customers)
+    ok &= check_agreement(runs[3], runs[4])
+
     runs = paired(cli_process, plain_process, args.days, args.repeat)
     report(
         "Whole process (backorder-sim run --format json --workers 1 vs python plain_simpy.py):",
         *runs[:3],
         customers,
+    )
+    ok &= check_agreement(runs[3], runs[4])
+
+    runs = paired(cli_process, lean_process, args.days, args.repeat)
+    report(
+        "Whole process against the leaner model (plain_simpy.py DAYS lean):", *runs[:3], customers
     )
     ok &= check_agreement(runs[3], runs[4])
     return 0 if ok else 1

@@ -9,7 +9,6 @@ number of workers. New executors (Dask, later) subclass :class:`Executor` and ar
 
 from __future__ import annotations
 
-import math
 import multiprocessing
 import os
 import signal
@@ -76,6 +75,20 @@ class Batch:
         return [
             replace(self, tasks=self.tasks[i : i + size]) for i in range(0, len(self.tasks), size)
         ]
+
+    def parts(self, count: int) -> list[Batch]:
+        """This batch cut into ``count`` consecutive batches of nearly equal size (sizes
+        differ by at most one), or fewer if it has fewer tasks."""
+        if count < 1:
+            raise ValueError(f"count (={count}) must be >= 1")
+        count = min(count, len(self.tasks))
+        base, extra = divmod(len(self.tasks), count)
+        out, start = [], 0
+        for k in range(count):
+            stop = start + base + (1 if k < extra else 0)
+            out.append(replace(self, tasks=self.tasks[start:stop]))
+            start = stop
+        return out
 
 
 def run_batch(batch: Batch, advance: Advance | None = None) -> list[TaskResult]:
@@ -182,8 +195,14 @@ class ProcessExecutor(Executor):
         workers = min(self.workers or os.cpu_count() or 1, total)
         if workers <= 1:
             return SerialExecutor().run(batches, advance)
-        size = max(1, math.ceil(total / (workers * CHUNKS_PER_WORKER)))
-        chunks = [chunk for batch in batches for chunk in batch.split(size)]
+        # nearly equal chunks, about CHUNKS_PER_WORKER per worker, shared out by batch size,
+        # so that no worker is left with a much larger share of the work
+        target = workers * CHUNKS_PER_WORKER
+        chunks = [
+            chunk
+            for batch in batches
+            for chunk in batch.parts(max(1, round(target * len(batch.tasks) / total)))
+        ]
         pool: ProcessPoolExecutor | None = None
         futures: dict[Future[list[TaskResult]], int] = {}
         results: list[TaskResult] = []

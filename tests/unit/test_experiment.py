@@ -276,3 +276,16 @@ def test_package_exports() -> None:
     assert isinstance(simulator.__version__, str)
     with pytest.raises(AttributeError):
         _ = simulator.nothing_here
+
+
+def test_batches_split_into_nearly_equal_parts() -> None:
+    from simulator.experiment.executors import Batch, Task
+
+    tasks = tuple(Task(0, r, np.random.SeedSequence(r)) for r in range(20))
+    batch = Batch("p", None, None, tasks, None)  # type: ignore[arg-type]
+    sizes = [len(part.tasks) for part in batch.parts(8)]
+    assert sizes == [3, 3, 3, 3, 2, 2, 2, 2]
+    assert [t.replication for part in batch.parts(8) for t in part.tasks] == list(range(20))
+    assert len(batch.parts(50)) == 20
+    with pytest.raises(ValueError):
+        batch.parts(0)
