@@ -14,8 +14,8 @@ cannot matter in this scenario (no patience limit, acceptance probability 1) is 
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
-import operator
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -171,52 +171,45 @@ class CustomerSource:
         return serve_one
 
 
-MERGE_CHUNK = 65_536
-"""About how many customers (all products together) are merged in time order at a time."""
+class ArrivalQueue:
+    """One product's upcoming arrival times, read from its stream a block at a time."""
 
+    __slots__ = ("_blocks", "_exhausted", "pos", "times")
 
-def merged_arrivals(
-    sources: list[CustomerSource], horizon: float
-) -> Iterator[tuple[list[float], list[int]]]:
-    """Every product's arrival times up to the horizon, merged in time order a chunk at a
-    time, with the index of the product each belongs to. Ties go to the product listed first.
-    """
-    blocks = [source.blocks for source in sources]
-    pending = [np.empty(0) for _ in sources]
-    live = list(range(len(sources)))
-    rate = sum(source.rate for source in sources)
-    width = MERGE_CHUNK / rate if rate > 0 else horizon
-    start = 0.0
-    while live:
-        end = start + width
-        last = end >= horizon
-        times, owners, still = [], [], []
-        for i in live:
-            buffer = pending[i]
-            exhausted = False
-            while not exhausted and (len(buffer) == 0 or buffer[-1] < end):
-                more = next(blocks[i], None)
-                if more is None:
-                    exhausted = True
-                else:
-                    buffer = np.concatenate((buffer, more))
-            cut = int(
-                np.searchsorted(buffer, horizon if last else end, "right" if last else "left")
-            )
-            if cut:
-                times.append(buffer[:cut])
-                owners.append(np.full(cut, i))
-            pending[i] = buffer[cut:]
-            if not exhausted or len(pending[i]):
-                still.append(i)
-        if times:
-            merged = np.concatenate(times)
-            order = np.argsort(merged, kind="stable")
-            yield merged[order].tolist(), np.concatenate(owners)[order].tolist()
-        if last:
-            return
-        live = still
-        start = end
+    def __init__(self, blocks: Iterator[np.ndarray]) -> None:
+        self._blocks = blocks
+        self._exhausted = False
+        self.times: list[float] = []
+        self.pos = 0
+        """Index in ``times`` of the next customer."""
+
+    def _more(self) -> bool:
+        block = next(self._blocks, None)
+        if block is None:
+            self._exhausted = True
+            return False
+        if self.pos > BLOCK:  # keep memory flat: drop what has been served
+            del self.times[: self.pos]
+            self.pos = 0
+        self.times.extend(block.tolist())
+        return True
+
+    def next_time(self) -> float:
+        """The next customer's arrival time (``math.inf`` if there is none)."""
+        while self.pos >= len(self.times):
+            if self._exhausted or not self._more():
+                return math.inf
+        return self.times[self.pos]
+
+    def run_before(self, limit: float, inclusive: bool, most: int) -> int:
+        """How many of the next customers (at most ``most``) arrive before ``limit`` (or at
+        it, if ``inclusive``)."""
+        cut = bisect.bisect_right if inclusive else bisect.bisect_left
+        while True:
+            times, pos = self.times, self.pos
+            stop = cut(times, limit, pos, min(len(times), pos + most))
+            if stop < len(times) or stop - pos >= most or self._exhausted or not self._more():
+                return stop - pos
 
 
 def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[Event, Any, None]:
@@ -271,28 +264,53 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
                     yield clock.at(t, prio.CUSTOMER)
                 serve(t)
         return
-    if all(source.plain for source in sources):
-        # customers who draw nothing: look up each one's store and order size in C
-        stores = [source.store.on_customer for source in sources]
-        sizes = [source._constant_size for source in sources]
-        for times, owners in merged_arrivals(sources, horizon):
-            calls = operator.itemgetter(*owners)(stores) if len(owners) > 1 else [stores[owners[0]]]
-            units = operator.itemgetter(*owners)(sizes) if len(owners) > 1 else [sizes[owners[0]]]
-            for t, on_customer, size in zip(times, calls, units, strict=True):
-                if t >= queue[0][0]:
-                    yield clock.at(t, prio.CUSTOMER)
-                on_customer(t, size, None, None, 0.0)
-        return
-    # customers who draw nothing go straight to their store; the others through a server
-    stores = [source.store.on_customer for source in sources]
+    # Several products: a heap of each product's next customer. Products meet only through
+    # their own events and the orders they place, so for a product whose customers draw
+    # nothing, a run of its customers that all ship whole at once, or are all simply
+    # backordered, without triggering an order, is booked in one step up to that product's
+    # next own event, while other products' customers come in between.
+    queues = [ArrivalQueue(source.blocks) for source in sources]
+    stores = [source.store for source in sources]
     servers = [source.server() for source in sources]
     sizes = [source._constant_size for source in sources]
     plain = [source.plain for source in sources]
-    for times, owners in merged_arrivals(sources, horizon):
-        for t, i in zip(times, owners, strict=True):
-            if t >= queue[0][0]:
-                yield clock.at(t, prio.CUSTOMER)
-            if plain[i]:
-                stores[i](t, sizes[i], None, None, 0.0)
+    warmup = clock.warmup
+    heap = [(q.next_time(), i) for i, q in enumerate(queues)]
+    heap = [entry for entry in heap if entry[0] <= horizon]
+    heapq.heapify(heap)
+    while heap:
+        t, i = heap[0]
+        if t >= queue[0][0]:
+            yield clock.at(t, prio.CUSTOMER)
+        arrivals = queues[i]
+        served = 1
+        if plain[i]:
+            store, size = stores[i], sizes[i]
+            run = store.fillable_run(size)
+            book = store.fill_run
+            if run <= 1:
+                run = store.backorder_run(size)
+                book = store.backorder_many
+            if run > 1:
+                limit = store.own_events_from(t)
+                if t < warmup < limit:
+                    limit = warmup
+                if limit > horizon:
+                    count = arrivals.run_before(horizon, True, run)
+                else:
+                    count = arrivals.run_before(limit, False, run)
+                if count > 1:
+                    book(arrivals.times, arrivals.pos, arrivals.pos + count, size)
+                    served = count
+                else:
+                    store.on_customer(t, size, None, None, 0.0)
             else:
-                servers[i](t)
+                store.on_customer(t, size, None, None, 0.0)
+        else:
+            servers[i](t)
+        arrivals.pos += served
+        nxt = arrivals.next_time()
+        if nxt <= horizon:
+            heapq.heapreplace(heap, (nxt, i))
+        else:
+            heapq.heappop(heap)

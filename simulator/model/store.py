@@ -213,6 +213,20 @@ class Store:
         if self.continuous:
             self.review()
 
+    def own_events_from(self, now: float) -> float:
+        """A time before which nothing but this product's own customers can change it: its
+        next periodic review, or the earliest arrival of its supplier orders (``now`` while
+        one of them is queued, whose arrival is not known yet). Held shipments arrive after
+        their due time, so the bound stays safe."""
+        bound = self._next_review(now) if self.review_period is not None else math.inf
+        for order in self.open_orders:
+            due = order.due
+            if due is None:
+                return now
+            if due < bound:
+                bound = due
+        return bound
+
     def fillable_run(self, units: int) -> int:
         """How many orders of ``units`` in a row would ship whole at once and change nothing
         else: no backlog waiting, stock for each, and no replenishment order triggered."""

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 class SupplyOrder:
     """One replenishment order placed with one supplier for one store."""
 
-    __slots__ = ("placed", "quantity", "started", "store", "supplier")
+    __slots__ = ("due", "placed", "quantity", "started", "store", "supplier")
 
     def __init__(self, store: Store, supplier: Supplier, quantity: int, placed: float) -> None:
         self.store = store
@@ -38,6 +38,8 @@ class SupplyOrder:
         self.placed = placed
         self.started: float | None = None
         """When the supplier started working on it (None while queued)."""
+        self.due: float | None = None
+        """When its lead time ends (None while queued); a held shipment arrives later."""
 
 
 class Supplier:
@@ -92,9 +94,10 @@ class Supplier:
     def _start(self, order: SupplyOrder) -> None:
         now = self.clock.now
         order.started = now
+        order.due = due = now + self._lead()
         self.busy += 1
         self.active[order] = None
-        self.clock.call(now + self._lead(), prio.DELIVERY, self._finish, order)
+        self.clock.call(due, prio.DELIVERY, self._finish, order)
 
     def _start_queued(self) -> None:
         queue = self.queue

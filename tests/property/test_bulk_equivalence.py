@@ -131,3 +131,111 @@ def test_the_bulk_paths_are_taken() -> None:
         mp.setattr(Store, "backorder_many", counted_many)
         simulate(scenario, Backorder(allow=True), np.random.SeedSequence(3))
     assert calls["fill"] > 50 and calls["backorder"] > 50
+
+
+@st.composite
+def plain_catalogues(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
+    products: dict[str, Any] = {}
+    for k in range(draw(st.integers(2, 4))):
+        q = draw(st.integers(1, 15))
+        replenishment: dict[str, Any] = draw(
+            st.sampled_from(
+                [
+                    {"policy": "rQ", "order_quantity": q, "reorder_point": q // 2},
+                    {"policy": "base_stock", "level": q},
+                    {"policy": "sS", "reorder_point": 1, "order_up_to": q + 2},
+                ]
+            )
+        )
+        if draw(st.booleans()):
+            replenishment["review_period_days"] = draw(st.sampled_from([0.5, 1.0, 3.0]))
+        products[f"p{k}"] = {
+            "price": 1 + k,
+            "initial_on_hand": draw(st.integers(0, 20)),
+            "demand": {
+                "rate_per_day": draw(st.floats(0.5, 12)),
+                "order_size": draw(st.integers(1, 3)),
+            },
+            "replenishment": replenishment,
+        }
+    main: dict[str, Any] = {
+        "lead_time_days": draw(st.sampled_from([1.0, {"dist": "exponential", "mean": 2}]))
+    }
+    if draw(st.booleans()):
+        main["servers"] = draw(st.integers(1, 2))
+    if draw(st.booleans()):
+        main["hold_shipments"] = draw(st.booleans())
+        start = draw(st.floats(5, 40))
+        main["disruptions"] = [{"start_day": start, "end_day": start + draw(st.floats(1, 15))}]
+    backup = {
+        "lead_time_days": draw(st.sampled_from([0.5, {"dist": "uniform", "low": 0.5, "high": 2}]))
+    }
+    rule = draw(st.sampled_from(["single", "failover", "split", "fastest"]))
+    sourcing: dict[str, Any] = {"suppliers": ["main", "backup"], "rule": rule}
+    if rule == "failover":
+        sourcing["switch_after_days"] = 2.0
+    if rule == "split":
+        sourcing["fractions"] = [0.6, 0.4]
+    horizon = draw(st.floats(20, 80))
+    data = {
+        "name": "catalogue",
+        "horizon_days": horizon,
+        "warmup_days": draw(st.sampled_from([0.0, horizon / 4])),
+        "customers": {"accept_probability": 1.0},
+        "products": products,
+        "suppliers": {"main": main, "backup": backup},
+        "sourcing": sourcing,
+        "policies": [{"name": "p"}],
+    }
+    backorder = Backorder(allow=draw(st.booleans()), partial_fill=draw(st.booleans()))
+    return Scenario.model_validate(data), backorder
+
+
+@settings(max_examples=80, deadline=None)
+@given(plain_catalogues(), st.integers(0, 2**32 - 1))
+def test_catalogue_runs_booked_per_product_match_one_by_one(
+    case: tuple[Scenario, Backorder], seed: int
+) -> None:
+    scenario, backorder = case
+    bulk = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Store, "fillable_run", lambda self, units: 0)
+        mp.setattr(Store, "backorder_run", lambda self, units: 0)
+        single = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    assert _same(bulk.store, single.store), (bulk.store, single.store)
+    for pid in scenario.products:
+        assert _same(bulk.products[pid], single.products[pid]), pid
+    for sid in scenario.suppliers:
+        assert _same(bulk.suppliers[sid], single.suppliers[sid]), sid
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_queued_supplier_orders_bound_the_runs(seed: int) -> None:
+    """Orders waiting for a one-server supplier have no arrival time yet: a product with
+    such an order may not book runs ahead of it."""
+    products = {
+        f"p{k}": {
+            "price": 1,
+            "initial_on_hand": 4,
+            "demand": {"rate_per_day": 6 + 3 * k},
+            "replenishment": {"policy": "rQ", "reorder_point": 3, "order_quantity": 4},
+        }
+        for k in range(3)
+    }
+    scenario = Scenario.model_validate(
+        {
+            "name": "queued",
+            "horizon_days": 60,
+            "products": products,
+            "suppliers": {"one": {"lead_time_days": 0.3, "servers": 1}},
+            "policies": [{"name": "p"}],
+        }
+    )
+    backorder = Backorder(allow=True)
+    bulk = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Store, "fillable_run", lambda self, units: 0)
+        mp.setattr(Store, "backorder_run", lambda self, units: 0)
+        single = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    for pid in products:
+        assert _same(bulk.products[pid], single.products[pid]), pid
