@@ -82,17 +82,23 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return True
 
 
+def _both_ways(scenario: Scenario, backorder: Backorder, seed: int) -> tuple[Any, Any]:
+    """The replication's metrics with runs booked in one step, and served one by one."""
+    bulk = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Store, "fillable_run", lambda self, units: 0)
+        mp.setattr(Store, "backorder_run", lambda self, units: 0)
+        single = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    return bulk, single
+
+
 @settings(max_examples=120, deadline=None)
 @given(plain_scenarios(), st.integers(0, 2**32 - 1))
 def test_runs_booked_in_one_step_match_one_by_one(
     case: tuple[Scenario, Backorder], seed: int
 ) -> None:
     scenario, backorder = case
-    bulk = simulate(scenario, backorder, np.random.SeedSequence(seed))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Store, "fillable_run", lambda self, units: 0)
-        mp.setattr(Store, "backorder_run", lambda self, units: 0)
-        single = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    bulk, single = _both_ways(scenario, backorder, seed)
     assert _same(bulk.store, single.store), (bulk.store, single.store)
     assert _same(bulk.suppliers["a"], single.suppliers["a"])
 
@@ -197,11 +203,7 @@ def test_catalogue_runs_booked_per_product_match_one_by_one(
     case: tuple[Scenario, Backorder], seed: int
 ) -> None:
     scenario, backorder = case
-    bulk = simulate(scenario, backorder, np.random.SeedSequence(seed))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Store, "fillable_run", lambda self, units: 0)
-        mp.setattr(Store, "backorder_run", lambda self, units: 0)
-        single = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    bulk, single = _both_ways(scenario, backorder, seed)
     assert _same(bulk.store, single.store), (bulk.store, single.store)
     for pid in scenario.products:
         assert _same(bulk.products[pid], single.products[pid]), pid
@@ -232,10 +234,6 @@ def test_queued_supplier_orders_bound_the_runs(seed: int) -> None:
         }
     )
     backorder = Backorder(allow=True)
-    bulk = simulate(scenario, backorder, np.random.SeedSequence(seed))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(Store, "fillable_run", lambda self, units: 0)
-        mp.setattr(Store, "backorder_run", lambda self, units: 0)
-        single = simulate(scenario, backorder, np.random.SeedSequence(seed))
+    bulk, single = _both_ways(scenario, backorder, seed)
     for pid in products:
         assert _same(bulk.products[pid], single.products[pid]), pid

@@ -251,6 +251,22 @@ def test_largest_remainder(quantity: int, fractions: list[float], expected: list
     assert largest_remainder(quantity, fractions) == expected
 
 
+def _placed_and_received(scenario: Scenario) -> list[tuple[float, float]]:
+    """(time placed, time received) of every replenishment order in one run."""
+    model = build(scenario, Backorder(allow=True), SEED)
+    store = model.stores["w"]
+    arrivals: list[tuple[float, float]] = []
+    original = store.receive
+
+    def receive(order: SupplyOrder) -> None:
+        arrivals.append((order.placed, model.clock.now))
+        original(order)
+
+    store.receive = receive  # type: ignore[method-assign]
+    run_model(model)
+    return arrivals
+
+
 def test_hold_shipments_delays_arrivals_to_the_end_of_the_disruption() -> None:
     scenario = make(
         suppliers={
@@ -261,17 +277,7 @@ def test_hold_shipments_delays_arrivals_to_the_end_of_the_disruption() -> None:
             }
         }
     )
-    model = build(scenario, Backorder(allow=True), SEED)
-    store = model.stores["w"]
-    arrivals: list[tuple[float, float]] = []
-    original = store.receive
-
-    def receive(order: SupplyOrder) -> None:
-        arrivals.append((order.placed, model.clock.now))
-        original(order)
-
-    store.receive = receive  # type: ignore[method-assign]
-    run_model(model)
+    arrivals = _placed_and_received(scenario)
     held = [(p, t) for p, t in arrivals if 97 < p < 120]
     assert held and all(t == 120 for p, t in held if p < 100)
     assert all(t >= 120 for _, t in held)
@@ -282,17 +288,7 @@ def test_without_hold_in_progress_orders_arrive_during_the_disruption() -> None:
     scenario = make(
         suppliers={"a": {"lead_time_days": 3, "disruptions": [{"start_day": 100, "end_day": 120}]}}
     )
-    model = build(scenario, Backorder(allow=True), SEED)
-    store = model.stores["w"]
-    arrivals: list[tuple[float, float]] = []
-    original = store.receive
-
-    def receive(order: SupplyOrder) -> None:
-        arrivals.append((order.placed, model.clock.now))
-        original(order)
-
-    store.receive = receive  # type: ignore[method-assign]
-    run_model(model)
+    arrivals = _placed_and_received(scenario)
     assert any(97 < p < 100 and 100 < t < 103 for p, t in arrivals)
     # orders placed while down start when it ends
     assert all(t == pytest.approx(123) for p, t in arrivals if 100 <= p < 120)
