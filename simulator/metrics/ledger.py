@@ -6,7 +6,6 @@ bins of 0.01 day, so memory stays flat however long the horizon.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
@@ -252,8 +251,3 @@ def store_metrics(t: Totals) -> dict[str, Value]:
         "units_cancelled": float(t.cancelled),
         "open_backlog_units_end": float(t.open_end),
     }
-
-
-def finite_or_none(value: float) -> Value:
-    """Guard against NaN/inf leaking into results."""
-    return value if math.isfinite(value) else None

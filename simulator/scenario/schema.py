@@ -94,7 +94,6 @@ Dist = Annotated[Distribution, BeforeValidator(_dist)]
 
 NonNegFloat = Annotated[float, Field(ge=0)]
 PosFloat = Annotated[float, Field(gt=0)]
-Number = float
 
 
 class Seasonality(Strict):
