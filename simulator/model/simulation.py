@@ -47,7 +47,7 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
     }
     stores: dict[str, Store] = {}
     # smaller arrival blocks when there are many products, so memory stays small
-    block = max(64, min(BLOCK, 65536 // len(scenario.products)))
+    block = max(256, min(BLOCK, 262_144 // len(scenario.products)))
     sources: dict[str, CustomerSource] = {}
     for pid, product in scenario.products.items():
         store = Store(
