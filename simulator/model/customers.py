@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import numpy as np
@@ -117,7 +117,7 @@ class CustomerSource:
         self.blocks = arrival_blocks(demand, streams.generator("product", pid, "arrivals"), block)
         size = demand.order_size.sampler(streams.generator("product", pid, "order_size"))
         self._size = None if size.constant is not None else size
-        self._constant_size = int(size.constant) if size.constant is not None else 1
+        self.constant_size = int(size.constant) if size.constant is not None else 1
         self._patience = (
             customers.patience_days.sampler(
                 streams.generator("product", pid, "patience"), nonnegative=True
@@ -150,25 +150,17 @@ class CustomerSource:
             buf.extend(self._accept_rng.random(BLOCK)[::-1].tolist())
         return buf.pop()
 
-    def server(self) -> Callable[[float], None]:
-        """A function that draws the next customer's order and traits and serves them at t."""
-        serve = self.store.on_customer
-        size, constant_size = self._size, self._constant_size
+    def serve(self, t: float) -> None:
+        """Draw the next customer's order size and traits, and hand the order to the store."""
+        size = self._size
         patience, max_wait = self._patience, self._max_quoted_wait
-        draw_u = self._u if self._accept_rng is not None else None
-        if self.plain:
-            return lambda t: serve(t, constant_size, None, None, 0.0)
-
-        def serve_one(t: float) -> None:
-            serve(
-                t,
-                int(size()) if size is not None else constant_size,
-                patience() if patience is not None else None,
-                max_wait() if max_wait is not None else None,
-                draw_u() if draw_u is not None else 0.0,
-            )
-
-        return serve_one
+        self.store.on_customer(
+            t,
+            int(size()) if size is not None else self.constant_size,
+            patience() if patience is not None else None,
+            max_wait() if max_wait is not None else None,
+            self._u() if self._accept_rng is not None else 0.0,
+        )
 
 
 class ArrivalQueue:
@@ -222,59 +214,13 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     """
     queue = clock.env._queue  # peek without a call
     horizon = clock.horizon
-    if len(sources) == 1 and sources[0].plain:
-        # The common case, kept lean: one product whose customers draw nothing. A run of
-        # customers before the next scheduled event who all ship whole at once, or who are
-        # all simply backordered, without triggering an order, is booked in one step.
-        source = sources[0]
-        store, size = source.store, source._constant_size
-        on_customer, fillable, fill_run = store.on_customer, store.fillable_run, store.fill_run
-        backorderable, backorder_many = store.backorder_run, store.backorder_many
-        for block in source.blocks:
-            times = block.tolist()
-            end = bisect.bisect_right(times, horizon)
-            i = 0
-            while i < end:
-                t = times[i]
-                if t >= queue[0][0]:
-                    yield clock.at(t, prio.CUSTOMER)
-                run = fillable(size)
-                book = fill_run
-                if run <= 1:
-                    run = backorderable(size)
-                    book = backorder_many
-                if run > 1:
-                    stop = bisect.bisect_left(times, queue[0][0], i, min(end, i + run))
-                    if stop - i > 1:
-                        book(times, i, stop, size)
-                        i = stop
-                        continue
-                on_customer(t, size, None, None, 0.0)
-                i += 1
-            if end < len(times):
-                return
-        return
-    if len(sources) == 1:
-        serve = sources[0].server()
-        for block in sources[0].blocks:
-            for t in block.tolist():
-                if t > horizon:
-                    return
-                if t >= queue[0][0]:
-                    yield clock.at(t, prio.CUSTOMER)
-                serve(t)
-        return
-    # Several products: a heap of each product's next customer. Products meet only through
-    # their own events and the orders they place, so for a product whose customers draw
-    # nothing, a run of its customers that all ship whole at once, or are all simply
-    # backordered, without triggering an order, is booked in one step up to that product's
-    # next own event, while other products' customers come in between.
-    queues = [ArrivalQueue(source.blocks) for source in sources]
-    stores = [source.store for source in sources]
-    servers = [source.server() for source in sources]
-    sizes = [source._constant_size for source in sources]
-    plain = [source.plain for source in sources]
     warmup = clock.warmup
+    # A heap holds each product's next customer. Products meet only through their own
+    # events and the orders they place, so for a product whose customers draw nothing, a
+    # run of its customers that all ship whole at once, or are all simply backordered,
+    # without triggering an order, is booked in one step up to that product's next own
+    # event (while other products' customers come in between).
+    queues = [ArrivalQueue(source.blocks) for source in sources]
     heap = [(q.next_time(), i) for i, q in enumerate(queues)]
     heap = [entry for entry in heap if entry[0] <= horizon]
     heapq.heapify(heap)
@@ -282,15 +228,12 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
         t, i = heap[0]
         if t >= queue[0][0]:
             yield clock.at(t, prio.CUSTOMER)
-        arrivals = queues[i]
+        source, arrivals = sources[i], queues[i]
         served = 1
-        if plain[i]:
-            store, size = stores[i], sizes[i]
-            run = store.fillable_run(size)
-            book = store.fill_run
-            if run <= 1:
-                run = store.backorder_run(size)
-                book = store.backorder_many
+        if source.plain:
+            store, size = source.store, source.constant_size
+            run, book = store.bookable_run(size)
+            count = 0
             if run > 1:
                 limit = store.own_events_from(t)
                 if t < warmup < limit:
@@ -299,15 +242,13 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
                     count = arrivals.run_before(horizon, True, run)
                 else:
                     count = arrivals.run_before(limit, False, run)
-                if count > 1:
-                    book(arrivals.times, arrivals.pos, arrivals.pos + count, size)
-                    served = count
-                else:
-                    store.on_customer(t, size, None, None, 0.0)
+            if count > 1:
+                book(arrivals.times, arrivals.pos, arrivals.pos + count, size)
+                served = count
             else:
                 store.on_customer(t, size, None, None, 0.0)
         else:
-            servers[i](t)
+            source.serve(t)
         arrivals.pos += served
         nxt = arrivals.next_time()
         if nxt <= horizon:

@@ -8,6 +8,7 @@ to the backlog and, under continuous review, applies the replenishment policy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from simulator.metrics.ledger import ON_TIME_TOLERANCE, CustomerLedger, Totals
 from simulator.model import clock as prio
@@ -102,7 +103,7 @@ class Store:
             policy.allow
             and not self.need_eta
             and policy.max_backlog_units is None
-            and policy.allocation == "fifo"
+            and self.fifo
             and policy.accept_probability == 1.0
         )
         """Every short order is backordered and served in order, with nothing to decide:
@@ -150,7 +151,7 @@ class Store:
 
     def _change(self, now: float, on_hand: int = 0, backlog: int = 0, on_order: int = 0) -> None:
         """Move the stock levels by the given amounts at ``now``, keeping the integrals."""
-        was_ready = self.on_hand > 0 and self.backlog_units == 0
+        was_ready = self.ready
         if on_hand:
             self.on_hand += on_hand
             self.on_hand_acc -= on_hand * now
@@ -160,7 +161,7 @@ class Store:
         if on_order:
             self.on_order += on_order
             self.on_order_acc -= on_order * now
-        if was_ready != (self.on_hand > 0 and self.backlog_units == 0):
+        if was_ready != self.ready:
             self.ready_acc += now if was_ready else -now
 
     def areas(self, t: float) -> tuple[float, float, float, float]:
@@ -227,16 +228,28 @@ class Store:
                 bound = due
         return bound
 
+    def _orders_before_trigger(self, units: int) -> int:
+        """How many orders of ``units`` in a row leave the inventory position above the
+        reorder trigger (the k-th leaves IP - k·units)."""
+        if self.order_trigger == NEVER:
+            return 1 << 30
+        return (self.inventory_position - self.order_trigger - 1) // units
+
     def fillable_run(self, units: int) -> int:
         """How many orders of ``units`` in a row would ship whole at once and change nothing
         else: no backlog waiting, stock for each, and no replenishment order triggered."""
         if self.backlog_units:
             return 0
-        run = self.on_hand // units
-        if self.order_trigger != NEVER:
-            # the k-th order leaves IP = on_hand + on_order - k·units; stay above the trigger
-            run = min(run, (self.on_hand + self.on_order - self.order_trigger - 1) // units)
-        return run
+        return min(self.on_hand // units, self._orders_before_trigger(units))
+
+    def bookable_run(self, units: int) -> tuple[int, Callable[[list[float], int, int, int], None]]:
+        """How many orders of ``units`` in a row can be booked in one step, and the step:
+        :meth:`fill_run` while they all ship at once, else :meth:`backorder_many` while they
+        are all simply backordered."""
+        run = self.fillable_run(units)
+        if run > 1:
+            return run, self.fill_run
+        return self.backorder_run(units), self.backorder_many
 
     def fill_run(self, times: list[float], start: int, stop: int, units: int) -> None:
         """Ship the orders at ``times[start:stop]`` whole, each of ``units``, in one step.
@@ -267,10 +280,7 @@ class Store:
             return 0
         if units > 1 and self.policy.partial_fill:
             return 0  # a partial piece would break the batch into pieces of customers
-        if self.order_trigger == NEVER:
-            return 1 << 30
-        position = self.on_hand + self.on_order - self.backlog_units
-        return (position - self.order_trigger - 1) // units
+        return self._orders_before_trigger(units)
 
     def backorder_many(self, times: list[float], start: int, stop: int, units: int) -> None:
         """Backorder the orders at ``times[start:stop]``, each of ``units``, in one step.
@@ -461,7 +471,7 @@ class Store:
     # -- replenishment -----------------------------------------------------------------------
     def review(self) -> None:
         """Apply the replenishment policy now."""
-        position = self.on_hand + self.on_order - self.backlog_units
+        position = self.inventory_position
         if position <= self.trigger:
             self._place(self.replenishment.order_quantity(position))
 
@@ -563,10 +573,6 @@ class Store:
             )
         if self.on_hand < 0 or self.backlog_units < 0 or self.on_order < 0:
             raise AccountingError(f"product {self.id}: a stock level went negative")
-        if self.on_hand + self.on_order - self.backlog_units != self.inventory_position:
-            raise AccountingError(
-                f"product {self.id}: inventory position drifted"
-            )  # pragma: no cover
         if sum(e.remaining for e in self.backlog.entries()) != self.backlog_units:
             raise AccountingError(f"product {self.id}: backlog units drifted")
         if sum(o.quantity for o in self.open_orders) != self.on_order:
