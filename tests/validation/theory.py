@@ -403,11 +403,10 @@ def base_stock_random_lead_time(level: int, rate: float, mean_lead_time: float) 
     IP ≡ S and each unit demanded places one order that is outstanding for an independent
     lead time, so the number N of outstanding orders is the M/G/∞ queue length, Poisson
     with mean λE[L] in steady state whatever the lead-time law (Palm's theorem; Zipkin
-    2000, §7.3). Orders may cross; that does not matter since NI = IP − N = S − N.
+    2000, §7.3). Orders may cross; that does not matter since NI = IP − N = S − N: the
+    constant-lead-time result with L replaced by E[L].
     """
-    n = poisson_pmf(rate * mean_lead_time)
-    ni = Pmf(level, np.array([1.0])).plus(n.negate())
-    return _full_backorder_state(ni, rate, unit_size(), rate * mean_lead_time)
+    return base_stock_poisson(level, rate, mean_lead_time)
 
 
 # --------------------------------------------------------------------------------------
