@@ -7,6 +7,7 @@ bins of 0.01 day, so memory stays flat however long the horizon.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 
 from simulator.metrics.record import Value
@@ -152,29 +153,27 @@ class Totals:
 
     def add_customers(self, ledger: CustomerLedger) -> None:
         """Take over a customer ledger's counts."""
-        for name in CustomerLedger.__slots__:
-            if name == "wait_hist":
-                self.wait_hist.update(ledger.wait_hist)
-            elif name == "wait_max":
-                self.wait_max = max(self.wait_max, ledger.wait_max)
-            else:
-                setattr(self, name, getattr(self, name) + getattr(ledger, name))
+        self._add(ledger, CustomerLedger.__slots__)
 
     @classmethod
     def pooled(cls, parts: list[Totals]) -> Totals:
         """The store level: every product's units pooled."""
         total = cls(window_days=parts[0].window_days, products=0)
+        names = [f.name for f in fields(cls) if f.name != "window_days"]
         for part in parts:
-            for f in fields(cls):
-                if f.name == "window_days":
-                    continue
-                if f.name == "wait_hist":
-                    total.wait_hist.update(part.wait_hist)
-                elif f.name == "wait_max":
-                    total.wait_max = max(total.wait_max, part.wait_max)
-                else:
-                    setattr(total, f.name, getattr(total, f.name) + getattr(part, f.name))
+            total._add(part, names)
         return total
+
+    def _add(self, other: CustomerLedger | Totals, names: Sequence[str]) -> None:
+        """Add ``other``'s counts and sums under ``names``: histograms merge, the longest
+        wait is the larger one."""
+        for name in names:
+            if name == "wait_hist":
+                self.wait_hist.update(other.wait_hist)
+            elif name == "wait_max":
+                self.wait_max = max(self.wait_max, other.wait_max)
+            else:
+                setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def _ratio(numerator: float, denominator: float) -> Value:
