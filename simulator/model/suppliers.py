@@ -145,20 +145,21 @@ class Supplier:
             if t > self.clock.horizon:
                 return
             end = t + duration()
-            yield self.clock.at(t, prio.DISRUPTION)
-            self._go_down(end)
-            yield self.clock.at(end, prio.DISRUPTION)
-            self._go_up()
+            yield from self._outage(t, end)
             t = end
 
     def _window_outages(self, windows: list[DisruptionWindow]) -> Generator[Event, Any, None]:
         for window in sorted(windows, key=lambda w: w.start_day):
             if window.start_day > self.clock.horizon:
                 return
-            yield self.clock.at(window.start_day, prio.DISRUPTION)
-            self._go_down(window.end_day)
-            yield self.clock.at(window.end_day, prio.DISRUPTION)
-            self._go_up()
+            yield from self._outage(window.start_day, window.end_day)
+
+    def _outage(self, start: float, end: float) -> Generator[Event, Any, None]:
+        """Wait until ``start``, go down until ``end`` (announced), then come back up."""
+        yield self.clock.at(start, prio.DISRUPTION)
+        self._go_down(end)
+        yield self.clock.at(end, prio.DISRUPTION)
+        self._go_up()
 
     def _go_down(self, until: float) -> None:
         self.clock.now = now = self.clock.env.now
