@@ -26,6 +26,7 @@ def _stats() -> Any:
 
 
 BLOCK = 1024
+FIRST_BLOCK = 16
 """How many values a sampler draws from numpy at a time."""
 
 RESIDUAL_SAMPLES = 20_000
@@ -502,18 +503,23 @@ class Sampler:
     numbers across policies).
     """
 
-    __slots__ = ("_buf", "_dist", "_hi", "_lo", "_rng", "constant")
+    __slots__ = ("_block", "_buf", "_dist", "_hi", "_lo", "_rng", "constant")
 
     def __init__(self, dist: _Dist, rng: np.random.Generator, nonnegative: bool = False) -> None:
         self._dist = dist
         self._rng = rng
         self._lo, self._hi = dist.bounds(nonnegative)
         self._buf: list[float] = []
+        self._block = FIRST_BLOCK
+        """Values drawn at the next refill: doubling up to ``BLOCK``, so a stream used a few
+        times (one product's lead times in a short run) draws and keeps only a few."""
         self.constant: float | None = dist.value if isinstance(dist, Constant) else None
         """The value, when the distribution is a constant (no stream is consumed)."""
 
     def _refill(self) -> None:
-        raw = self._dist._raw(self._rng, BLOCK)
+        block = self._block
+        self._block = min(2 * block, BLOCK)
+        raw = self._dist._raw(self._rng, block)
         lo, hi = self._lo, self._hi
         if lo > -math.inf or hi < math.inf:
             raw = raw[(raw >= lo) & (raw <= hi)]

@@ -180,18 +180,23 @@ def _ratio(numerator: float, denominator: float) -> Value:
     return numerator / denominator if denominator > 0 else None
 
 
-def wait_percentile(hist: Counter[int], q: float, max_wait: float) -> Value:
-    """The q-quantile of waits from a histogram: the middle of the bin it falls in."""
+def wait_percentiles(hist: Counter[int], qs: Sequence[float], max_wait: float) -> list[Value]:
+    """The q-quantiles of waits (``qs`` increasing) from a histogram: the middle of the bin
+    each falls in, capped at the longest wait."""
     total = sum(hist.values())
     if total == 0:
-        return None
-    rank = q * total
+        return [None] * len(qs)
+    out: list[Value] = []
     seen = 0
-    for b in sorted(hist):
-        seen += hist[b]
-        if seen >= rank:
-            return min((b + 0.5) * WAIT_BIN_DAYS, max_wait)
-    return max_wait  # pragma: no cover - the loop always reaches the rank
+    bins = iter(sorted(hist))
+    b = 0
+    for q in qs:
+        rank = q * total
+        while seen < rank:
+            b = next(bins)
+            seen += hist[b]
+        out.append(min((b + 0.5) * WAIT_BIN_DAYS, max_wait))
+    return out
 
 
 def store_metrics(t: Totals) -> dict[str, Value]:
@@ -209,6 +214,7 @@ def store_metrics(t: Totals) -> dict[str, Value]:
         + t.lost_sale_penalty_cost
     )
     w = t.window_days
+    p50, p90, p95 = wait_percentiles(t.wait_hist, (0.50, 0.90, 0.95), t.wait_max)
     return {
         "fill_rate": _ratio(t.filled_immediately, d),
         "order_fill_rate": _ratio(t.orders_whole, t.orders),
@@ -218,9 +224,9 @@ def store_metrics(t: Totals) -> dict[str, Value]:
         "cancellation_rate": _ratio(t.cancelled, d),
         "unserved_rate": _ratio(lost, d),
         "mean_wait_days": _ratio(t.wait_sum, t.filled_backorder),
-        "p50_wait_days": wait_percentile(t.wait_hist, 0.50, t.wait_max),
-        "p90_wait_days": wait_percentile(t.wait_hist, 0.90, t.wait_max),
-        "p95_wait_days": wait_percentile(t.wait_hist, 0.95, t.wait_max),
+        "p50_wait_days": p50,
+        "p90_wait_days": p90,
+        "p95_wait_days": p95,
         "max_wait_days": t.wait_max if has_waits else None,
         "mean_wait_all_units_days": _ratio(t.wait_sum, shipped_units),
         "mean_quoted_wait_days": _ratio(t.quoted_wait_sum, t.quoted_units),

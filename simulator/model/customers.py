@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from simpy.events import Event
 
-from simulator.distributions import BLOCK
+from simulator.distributions import BLOCK, Constant, Sampler
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.store import Store
@@ -84,7 +84,10 @@ def arrival_blocks(
     t = 0.0
     if not demand.seasonality:
         while True:
-            times = t + np.cumsum(rng.standard_exponential(block)) / rate
+            times = rng.standard_exponential(block)
+            times.cumsum(out=times)
+            times /= rate
+            times += t
             yield times
             t = float(times[-1])
     schedule = RateSchedule(rate, demand.seasonality)
@@ -115,9 +118,13 @@ class CustomerSource:
         self.store = store
         self.rate = demand.rate_per_day
         self.blocks = arrival_blocks(demand, streams.generator("product", pid, "arrivals"), block)
-        size = demand.order_size.sampler(streams.generator("product", pid, "order_size"))
-        self._size = None if size.constant is not None else size
-        self.constant_size = int(size.constant) if size.constant is not None else 1
+        order_size = demand.order_size
+        if isinstance(order_size, Constant):  # nothing to draw: no stream needed
+            self._size: Sampler | None = None
+            self.constant_size = int(order_size.value)
+        else:
+            self._size = order_size.sampler(streams.generator("product", pid, "order_size"))
+            self.constant_size = 1
         self._patience = (
             customers.patience_days.sampler(
                 streams.generator("product", pid, "patience"), nonnegative=True
@@ -205,9 +212,9 @@ class ArrivalQueue:
 
 
 def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[Event, Any, None]:
-    """The SimPy process of every customer of the store.
+    """The SimPy process of every customer of one part of the model (its products).
 
-    Customers of all products come in time order. Each is served inline when nothing else
+    Customers of all the part's products come in time order. Each is served inline when nothing else
     is scheduled before it; otherwise the process first waits for its arrival time, so
     deliveries, reviews, disruption changes and cancellations at or before that time go
     first.
@@ -219,7 +226,9 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     # events and the orders they place, so for a product whose customers draw nothing, a
     # run of its customers that all ship whole at once, or are all simply backordered,
     # without triggering an order, is booked in one step up to that product's next own
-    # event (while other products' customers come in between).
+    # event (while other products' customers come in between). A product alone in its
+    # part books up to the part's next event of any kind, and its run may end with the
+    # customer who triggers a replenishment order.
     queues = [ArrivalQueue(source.blocks) for source in sources]
     heap = [(q.next_time(), i) for i, q in enumerate(queues)]
     heap = [entry for entry in heap if entry[0] <= horizon]
@@ -235,7 +244,9 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
             run, book = store.bookable_run(size)
             count = 0
             if run > 1:
-                limit = store.own_events_from(t)
+                # Alone in its part, every scheduled event concerns this product (or its
+                # suppliers, whose state an order placed by the run's last customer reads).
+                limit = queue[0][0] if store.alone else store.own_events_from(t)
                 if t < warmup < limit:
                     limit = warmup
                 if limit > horizon:

@@ -1,4 +1,16 @@
-"""One replication of one policy: build the SimPy model, run it, return its metrics."""
+"""One replication of one policy: build the SimPy model, run it, return its metrics.
+
+Products meet only through a supplier that works on a limited number of orders at once
+(``servers: k``): its queue makes one product's orders wait for another's. Products that
+share no such supplier cannot affect each other at all (a supplier with unlimited servers
+starts every order at once, and its disruptions do not depend on who orders), so the model
+is split into independent *parts*, each its own SimPy environment with its own copy of the
+suppliers it uses, run one after another. Every random stream is named by the product or
+supplier it belongs to (lead times by supplier *and* product), and a supplier's disruption
+timeline comes from its own streams, so every copy sees the same outages and the results
+are exactly those of one big environment. A part stays small: its event queue holds only
+its own products' events, and each product's customers are booked in long runs.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +29,7 @@ from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.customers import BLOCK, CustomerSource, customer_process
 from simulator.model.store import Store
-from simulator.model.suppliers import Supplier
+from simulator.model.suppliers import Supplier, pooled_metrics
 from simulator.policies.backorder import BackorderPolicy
 from simulator.policies.replenishment import make_replenishment
 from simulator.policies.sourcing import make_sourcing
@@ -26,44 +38,106 @@ from simulator.streams import RandomStreams
 
 
 @dataclass
-class Model:
-    """A built model, ready to run: the clock, the stores and the suppliers."""
+class Part:
+    """Products that must be simulated together, in their own SimPy environment."""
 
     env: simpy.Environment
     clock: Clock
     stores: dict[str, Store]
     suppliers: dict[str, Supplier]
+    """This part's own copy of each supplier its products use."""
     customers: dict[str, CustomerSource]
+
+
+@dataclass
+class Model:
+    """A built model, ready to run: its independent parts."""
+
+    parts: list[Part]
+    stores: dict[str, Store]
+    """Every product's store, whatever part it is in."""
+    suppliers: dict[str, list[Supplier]]
+    """Every supplier's copies, one per part that uses it."""
+
+
+def independent_parts(scenario: Scenario) -> list[list[str]]:
+    """The products, grouped so that products in different groups never interact.
+
+    Two products interact when both may order from a supplier with limited ``servers``.
+    Groups keep the scenario's product order, and are listed by their first product.
+    """
+    products = list(scenario.products)
+    parent = {pid: pid for pid in products}
+
+    def root(pid: str) -> str:
+        while parent[pid] != pid:
+            parent[pid] = parent[parent[pid]]
+            pid = parent[pid]
+        return pid
+
+    first_user: dict[str, str] = {}
+    for pid in products:
+        for sid in scenario.sourcing_for(pid).suppliers:
+            if scenario.suppliers[sid].servers is None:
+                continue
+            if sid in first_user:
+                parent[root(pid)] = root(first_user[sid])
+            else:
+                first_user[sid] = pid
+    groups: dict[str, list[str]] = {}
+    for pid in products:
+        groups.setdefault(root(pid), []).append(pid)
+    return list(groups.values())
 
 
 def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence) -> Model:
     """Build the SimPy model of ``scenario`` under ``backorder``, with ``seed``'s streams."""
-    env = simpy.Environment()
-    clock = Clock(env, scenario.warmup_days, scenario.horizon_days)
     streams = RandomStreams(seed)
     policy = BackorderPolicy(backorder, scenario.customers)
-    suppliers = {
-        sid: Supplier(sid, spec, clock, streams) for sid, spec in scenario.suppliers.items()
+    mean_lead = {
+        sid: spec.lead_time_days.mean(nonnegative=True) for sid, spec in scenario.suppliers.items()
     }
-    stores: dict[str, Store] = {}
-    # smaller arrival blocks when there are many products, so memory stays small
-    block = max(256, min(BLOCK, 262_144 // len(scenario.products)))
-    sources: dict[str, CustomerSource] = {}
-    for pid, product in scenario.products.items():
-        store = Store(
-            pid,
-            product,
-            clock,
-            policy,
-            make_replenishment(product.replenishment),
-            make_sourcing(scenario.sourcing_for(pid), suppliers),
-            scenario.customers.informed_patience_factor,
-        )
-        stores[pid] = store
-        sources[pid] = CustomerSource(
-            pid, product.demand, scenario.customers, store, streams, block
-        )
-    return Model(env, clock, stores, suppliers, sources)
+    groups = independent_parts(scenario)
+    used = {sid for pid in scenario.products for sid in scenario.sourcing_for(pid).suppliers}
+    unused = [sid for sid in scenario.suppliers if sid not in used]
+    parts: list[Part] = []
+    copies: dict[str, list[Supplier]] = {sid: [] for sid in scenario.suppliers}
+    for index, group in enumerate(groups):
+        env = simpy.Environment()
+        clock = Clock(env, scenario.warmup_days, scenario.horizon_days)
+        needed = {sid for pid in group for sid in scenario.sourcing_for(pid).suppliers}
+        if index == 0:
+            needed.update(unused)  # a supplier nobody orders from still has its outages
+        suppliers = {
+            sid: Supplier(sid, spec, clock, streams, mean_lead[sid])
+            for sid, spec in scenario.suppliers.items()
+            if sid in needed
+        }
+        for sid, supplier in suppliers.items():
+            copies[sid].append(supplier)
+        stores: dict[str, Store] = {}
+        sources: dict[str, CustomerSource] = {}
+        # smaller arrival blocks in a part with many products, so memory stays small
+        block = max(256, min(BLOCK, 262_144 // len(group)))
+        for pid in group:
+            product = scenario.products[pid]
+            store = Store(
+                pid,
+                product,
+                clock,
+                policy,
+                make_replenishment(product.replenishment),
+                make_sourcing(scenario.sourcing_for(pid), suppliers),
+                scenario.customers.informed_patience_factor,
+            )
+            store.alone = len(group) == 1
+            stores[pid] = store
+            sources[pid] = CustomerSource(
+                pid, product.demand, scenario.customers, store, streams, block
+            )
+        parts.append(Part(env, clock, stores, suppliers, sources))
+    all_stores = {pid: store for part in parts for pid, store in part.stores.items()}
+    return Model(parts, {pid: all_stores[pid] for pid in scenario.products}, copies)
 
 
 def _periodic_reviews(store: Store, clock: Clock) -> Generator[Event, Any, None]:
@@ -76,45 +150,51 @@ def _periodic_reviews(store: Store, clock: Clock) -> Generator[Event, Any, None]
         k += 1
 
 
-def run_model(model: Model) -> ReplicationMetrics:
-    """Run a built model to its horizon and measure it."""
-    env, clock = model.env, model.clock
+def run_part(part: Part) -> None:
+    """Run one part of a model to its horizon."""
+    env, clock = part.env, part.clock
 
     def snapshot(_: object = None) -> None:
         clock.now = clock.env.now
-        for store in model.stores.values():
+        for store in part.stores.values():
             store.snapshot_warmup()
-        for supplier in model.suppliers.values():
+        for supplier in part.suppliers.values():
             supplier.snapshot_warmup()
 
     if clock.warmup == 0:
         snapshot()
     else:
         clock.call(clock.warmup, prio.WARMUP, snapshot)
-    for supplier in model.suppliers.values():
+    for supplier in part.suppliers.values():
         supplier.start_processes()
-    for store in model.stores.values():
+    for store in part.stores.values():
         if store.continuous:
             store.review()
         else:
             env.process(_periodic_reviews(store, clock))
-    env.process(customer_process(clock, list(model.customers.values())))
+    env.process(customer_process(clock, list(part.customers.values())))
+    env.run(until=clock.at(clock.horizon, prio.HORIZON))
+    clock.now = clock.horizon
+
+
+def run_model(model: Model) -> ReplicationMetrics:
+    """Run a built model to its horizon and measure it."""
     # The run allocates many short-lived objects but creates no reference cycles per
     # event; pausing the cyclic collector keeps it from re-walking the whole model heap
     # (which grows with the number of products) every few thousand allocations.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        env.run(until=clock.at(clock.horizon, prio.HORIZON))
+        for part in model.parts:
+            run_part(part)
     finally:
         if collecting:
             gc.enable()
-    clock.now = clock.horizon
     product_totals = {pid: store.totals() for pid, store in model.stores.items()}
     return ReplicationMetrics(
         store=store_metrics(Totals.pooled(list(product_totals.values()))),
         products={pid: store_metrics(t) for pid, t in product_totals.items()},
-        suppliers={sid: s.metrics() for sid, s in model.suppliers.items()},
+        suppliers={sid: pooled_metrics(copies) for sid, copies in model.suppliers.items()},
     )
 
 

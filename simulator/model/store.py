@@ -36,6 +36,7 @@ class Store:
         "_areas_at_warmup",
         "_flows_at_warmup",
         "_seq",
+        "alone",
         "backlog",
         "backlog_acc",
         "backlog_units",
@@ -115,6 +116,11 @@ class Store:
         self.open_orders: dict[SupplyOrder, None] = {}
         self._seq = 0
         """Counts backordered customers: their order in the line (ties in allocation)."""
+        self.alone = False
+        """Whether this product is simulated on its own (no other product shares its part
+        of the model; see :mod:`simulator.model.simulation`). Then a run of customers booked
+        in one step may end with the customer who triggers a replenishment order: nothing
+        else can happen at their time, so the order is placed right after the run."""
         self.trigger = replenishment.trigger
         self.order_trigger = self.trigger if self.continuous else NEVER
         """The trigger an immediately filled order checks: none under periodic review."""
@@ -236,11 +242,12 @@ class Store:
         return (self.inventory_position - self.order_trigger - 1) // units
 
     def fillable_run(self, units: int) -> int:
-        """How many orders of ``units`` in a row would ship whole at once and change nothing
-        else: no backlog waiting, stock for each, and no replenishment order triggered."""
+        """How many orders of ``units`` in a row would ship whole at once with nothing else
+        to decide: no backlog waiting, stock for each, and no replenishment order triggered
+        before the last (nor by the last either, unless the product is ``alone``)."""
         if self.backlog_units:
             return 0
-        return min(self.on_hand // units, self._orders_before_trigger(units))
+        return min(self.on_hand // units, self._orders_before_trigger(units) + self.alone)
 
     def bookable_run(self, units: int) -> tuple[int, Callable[[list[float], int, int, int], None]]:
         """How many orders of ``units`` in a row can be booked in one step, and the step:
@@ -252,7 +259,8 @@ class Store:
         return self.backorder_run(units), self.backorder_many
 
     def fill_run(self, times: list[float], start: int, stop: int, units: int) -> None:
-        """Ship the orders at ``times[start:stop]`` whole, each of ``units``, in one step.
+        """Ship the orders at ``times[start:stop]`` whole, each of ``units``, in one step
+        (and place the replenishment order the last one triggers, if it does).
 
         The same as calling :meth:`on_customer` for each, when :meth:`fillable_run` allows
         at least that many.
@@ -264,26 +272,32 @@ class Store:
         ledger.orders_whole += count
         ledger.demanded += shipped
         ledger.filled_immediately += shipped
-        self.on_hand -= shipped
+        on_hand = self.on_hand - shipped
+        self.on_hand = on_hand
         self.on_hand_acc += units * sum(times[start:stop])
-        if self.on_hand == 0:
+        if on_hand == 0:
             self.ready_acc += times[stop - 1]
         self.shipped += shipped
+        if on_hand + self.on_order <= self.order_trigger:  # the last one triggered an order
+            self.clock.now = times[stop - 1]
+            self._place(self.replenishment.order_quantity(on_hand + self.on_order))
 
     def backorder_run(self, units: int) -> int:
         """How many orders of ``units`` in a row (from customers with no patience limit)
         would simply be backordered and change nothing else: the stock is short, the policy
-        takes every backorder in line, and no replenishment order is triggered."""
+        takes every backorder in line, and no replenishment order is triggered before the
+        last (nor by the last either, unless the product is ``alone``)."""
         if not self.simple_backorders:
             return 0
         if self.backlog_units == 0 and self.on_hand >= units:
             return 0
         if units > 1 and self.policy.partial_fill:
             return 0  # a partial piece would break the batch into pieces of customers
-        return self._orders_before_trigger(units)
+        return self._orders_before_trigger(units) + self.alone
 
     def backorder_many(self, times: list[float], start: int, stop: int, units: int) -> None:
-        """Backorder the orders at ``times[start:stop]``, each of ``units``, in one step.
+        """Backorder the orders at ``times[start:stop]``, each of ``units``, in one step
+        (and place the replenishment order the last one triggers, if it does).
 
         The same as calling :meth:`on_customer` for each (for customers without patience),
         when :meth:`backorder_run` allows at least that many.
@@ -302,6 +316,9 @@ class Store:
             self.ready_acc += placed[0]  # free stock stops being free at the first
         self.backlog_units += total
         self.backlog_acc -= units * sum(placed)
+        if self.inventory_position <= self.order_trigger:  # the last one triggered an order
+            self.clock.now = placed[-1]
+            self.review()
 
     def _short_order(
         self,

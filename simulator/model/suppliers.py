@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from simpy.events import Event
 
+from simulator.distributions import Sampler
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.scenario.schema import DisruptionWindow, RandomDisruptions
@@ -45,7 +46,14 @@ class SupplyOrder:
 class Supplier:
     """One supplier as a SimPy actor: starts orders, delivers them, goes down and up."""
 
-    def __init__(self, sid: str, spec: SupplierSpec, clock: Clock, streams: RandomStreams) -> None:
+    def __init__(
+        self,
+        sid: str,
+        spec: SupplierSpec,
+        clock: Clock,
+        streams: RandomStreams,
+        mean_lead_time: float | None = None,
+    ) -> None:
         self.id = sid
         self.spec = spec
         self.clock = clock
@@ -53,10 +61,12 @@ class Supplier:
         self.order_cost = spec.order_cost
         self.servers = spec.servers
         self.hold_shipments = spec.hold_shipments
-        self._lead = spec.lead_time_days.sampler(
-            streams.generator("supplier", sid, "lead_time"), nonnegative=True
+        self._leads: dict[str, Sampler] = {}
+        """Lead-time draws, one stream per product: a product's k-th order gets the same
+        lead time whatever the other products order (common random numbers)."""
+        self.mean_lead_time = (
+            spec.lead_time_days.mean(nonnegative=True) if mean_lead_time is None else mean_lead_time
         )
-        self.mean_lead_time = spec.lead_time_days.mean(nonnegative=True)
         """The mean of the bounded lead-time distribution: what the store expects."""
         self.busy = 0
         self.queue: deque[SupplyOrder] = deque()
@@ -94,7 +104,13 @@ class Supplier:
     def _start(self, order: SupplyOrder) -> None:
         now = self.clock.now
         order.started = now
-        order.due = due = now + self._lead()
+        lead = self._leads.get(order.store.id)
+        if lead is None:
+            lead = self._leads[order.store.id] = self.spec.lead_time_days.sampler(
+                self._streams.generator("supplier", self.id, "lead_time", order.store.id),
+                nonnegative=True,
+            )
+        order.due = due = now + lead()
         self.busy += 1
         self.active[order] = None
         self.clock.call(due, prio.DELIVERY, self._finish, order)
@@ -242,12 +258,17 @@ class Supplier:
             out.extend((s + mean, o) for s, o in zip(starts, self.queue, strict=True))
         return out
 
-    def metrics(self) -> dict[str, float | None]:
-        """Per-supplier metrics of DESIGN.md §2 for the window."""
-        return {
-            "orders": float(self.orders),
-            "units": float(self.units),
-            "spend": self.spend,
-            "mean_lead_time_days": (self.lead_time_sum / self.received if self.received else None),
-            "disrupted_days": self.disrupted_days(),
-        }
+
+def pooled_metrics(copies: list[Supplier]) -> dict[str, float | None]:
+    """The metrics of one supplier simulated as several copies, one per independent part of
+    the model (see :mod:`simulator.model.simulation`): orders, units and spend add up; every
+    copy lived through the same disruptions."""
+    received = sum(c.received for c in copies)
+    lead_time_sum = sum(c.lead_time_sum for c in copies)
+    return {
+        "orders": float(sum(c.orders for c in copies)),
+        "units": float(sum(c.units for c in copies)),
+        "spend": sum(c.spend for c in copies),
+        "mean_lead_time_days": lead_time_sum / received if received else None,
+        "disrupted_days": copies[0].disrupted_days(),
+    }

@@ -259,7 +259,7 @@ def _placed_and_received(scenario: Scenario) -> list[tuple[float, float]]:
     original = store.receive
 
     def receive(order: SupplyOrder) -> None:
-        arrivals.append((order.placed, model.clock.now))
+        arrivals.append((order.placed, store.clock.now))
         original(order)
 
     store.receive = receive  # type: ignore[method-assign]
