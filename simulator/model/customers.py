@@ -235,8 +235,16 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     heapq.heapify(heap)
     while heap:
         t, i = heap[0]
-        if t >= queue[0][0]:
-            yield clock.at(t, prio.CUSTOMER)
+        while t >= queue[0][0]:
+            # Something is scheduled first: wait for it. An event that goes before a
+            # customer at its time can be waited on directly (the process resumes right
+            # after it); otherwise (the horizon) wait for the customer's own time.
+            _, priority, _, first = queue[0]
+            if priority < prio.CUSTOMER:
+                yield first
+            else:
+                yield clock.at(t, prio.CUSTOMER)
+                break
         source, arrivals = sources[i], queues[i]
         served = 1
         if source.plain:

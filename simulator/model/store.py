@@ -501,7 +501,8 @@ class Store:
         in_window = now >= self.clock.warmup
         for supplier, units in self.sourcing.split(quantity):
             order = SupplyOrder(self, supplier, units, now)
-            self._change(now, on_order=units)
+            self.on_order += units  # (on order has no bearing on "ready")
+            self.on_order_acc -= units * now
             self.open_orders[order] = None
             if in_window:
                 self.replenishment_orders += 1
