@@ -16,6 +16,7 @@ from simulator.scenario import (
     ScenarioError,
     load_scenario,
     validate_files,
+    yaml_lines,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -908,3 +909,39 @@ def test_every_bad_fixture_fails_with_one_line_problems(name: str) -> None:
         assert "\n" not in text and "Traceback" not in text
         assert problem.file.startswith("bad/")
         assert problem.line is not None
+
+
+YAML_FILES = [
+    *sorted((DATA / "good").rglob("*.yaml")),
+    *sorted((DATA / "bad").glob("*.yaml")),
+    *sorted((DATA.parents[1] / "scenarios").glob("*.yaml")),
+]
+
+
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_libyaml_and_pure_python_read_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are composed by libyaml's parser when PyYAML has it; the result (data, the
+    line of every key, problems) must be what the pure Python parser gives."""
+    text = path.read_text()
+    tricky = "a: &x {b: 1e3, c: 2024-01-02, d: .5}\ne:\n  <<: *x\n  b: 7\nf: [1, 'two', null]\n"
+    for source in (text, tricky):
+        fast = yaml_lines.parse_yaml(source, "f.yaml")
+        with monkeypatch.context() as m:
+            m.setattr(yaml_lines, "FastLineLoader", None)
+            pure = yaml_lines.parse_yaml(source, "f.yaml")
+        assert (fast.data, fast.lines, fast.problems, fast.fatal, fast.suppressed) == (
+            pure.data,
+            pure.lines,
+            pure.problems,
+            pure.fatal,
+            pure.suppressed,
+        )
+
+
+def test_libyaml_is_used_when_available() -> None:
+    if not getattr(__import__("yaml"), "__with_libyaml__", False):
+        pytest.skip("this PyYAML was built without libyaml")
+    assert yaml_lines.FastLineLoader is not None
+    loader, node = yaml_lines._fast_compose("a: 1\n")
+    assert loader is not None and node is not None
+    loader.dispose()
