@@ -14,6 +14,7 @@ file) is invalid, which stops pydantic before the model validator.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
@@ -456,5 +457,9 @@ class Scenario(Strict):
             return product.sourcing
         if self.sourcing is not None:
             return self.sourcing
-        only = next(iter(self.suppliers))
-        return SourcingSpec(suppliers=[only])
+        return self._only_supplier
+
+    @cached_property
+    def _only_supplier(self) -> SourcingSpec:
+        """Sourcing from the only supplier: one shared spec, however many products use it."""
+        return SourcingSpec(suppliers=[next(iter(self.suppliers))])
