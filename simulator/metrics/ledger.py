@@ -21,6 +21,8 @@ WAIT_BIN_DAYS = 0.01
 PENDING_LIMIT = 8192
 """Backordered customers shipped in batches are binned into the wait histogram this many
 at a time (and whenever the histogram is read)."""
+FEW = 256
+"""Fewer pending customers than this are binned one by one, without NumPy."""
 
 ON_TIME_TOLERANCE = 1e-9
 """A quoted unit shipped within this many days after its quote is on time."""
@@ -119,7 +121,23 @@ class CustomerLedger:
 
     def _bin_pending(self) -> None:
         """Add the pending batches to the histogram: the same bins as one customer at a time
-        (the same float operations), for a fraction of the cost."""
+        (the same float operations); with NumPy for a fraction of the cost, when there are
+        enough of them to be worth its overhead."""
+        if len(self._pending_times) < FEW:
+            self._bin_one_by_one()
+        else:
+            self._bin_with_numpy()
+        self._pending_times.clear()
+        self._pending_batches.clear()
+
+    def _bin_one_by_one(self) -> None:
+        hist = self._hist
+        times = iter(self._pending_times)
+        for now, count, units in self._pending_batches:
+            for _ in range(count):
+                hist[int((now - next(times)) / WAIT_BIN_DAYS)] += units
+
+    def _bin_with_numpy(self) -> None:
         batches = np.array(self._pending_batches)
         counts = batches[:, 1].astype(np.int64)
         waits = np.repeat(batches[:, 0], counts) - np.array(self._pending_times)
@@ -129,8 +147,6 @@ class CustomerLedger:
         hist = self._hist
         for key, units in zip(keys.tolist(), np.bincount(where, weights).tolist(), strict=True):
             hist[key] += int(units)
-        self._pending_times.clear()
-        self._pending_batches.clear()
 
     def late(self, units: int, lateness: float) -> None:
         """Quoted units settled late (cancelled after their quote) by ``lateness`` days."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from simulator.metrics.record import (
     STORE_METRICS,
@@ -75,6 +76,14 @@ def _defined(values: Iterable[Value]) -> list[float]:
     return [x for x in map(_finite, values) if x is not None]
 
 
+@lru_cache(maxsize=64)
+def _t_quantile(df: int) -> float:
+    """The Student-t quantile of the interval, with ``df`` degrees of freedom."""
+    from scipy.special import stdtrit  # imported here: only intervals need it
+
+    return float(stdtrit(df, 0.5 + CONFIDENCE / 2.0))
+
+
 def summarize(values: Iterable[Value]) -> Summary:
     """Mean, sd (ddof=1) and Student-t 95% interval of the values that are not None."""
     xs = _defined(values)
@@ -92,10 +101,7 @@ def summarize(values: Iterable[Value]) -> Summary:
         sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
     if n == 1:
         return Summary(mean=mean, sd=None, ci95_low=None, ci95_high=None, n=1)
-    from scipy.special import stdtrit  # imported here: only intervals need it
-
-    t = float(stdtrit(n - 1, 0.5 + CONFIDENCE / 2.0))
-    half = t * sd / math.sqrt(n)
+    half = _t_quantile(n - 1) * sd / math.sqrt(n)
     return Summary(mean=mean, sd=sd, ci95_low=mean - half, ci95_high=mean + half, n=n)
 
 

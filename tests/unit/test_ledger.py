@@ -19,11 +19,12 @@ def _by_hand(shipments: list[tuple[list[float], int, float]]) -> Counter[int]:
     return hist
 
 
-@pytest.mark.parametrize("limit", [1, 7, 8192])
+@pytest.mark.parametrize(("limit", "few"), [(1, 256), (7, 256), (8192, 256), (8192, 0), (40, 0)])
 def test_batches_are_binned_as_one_customer_at_a_time(
-    limit: int, monkeypatch: pytest.MonkeyPatch
+    limit: int, few: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ledger_module, "PENDING_LIMIT", limit)
+    monkeypatch.setattr(ledger_module, "FEW", few)
     rng = np.random.default_rng(5)
     ledger = CustomerLedger()
     shipments: list[tuple[list[float], int, float]] = []
