@@ -144,10 +144,17 @@ def summarize_records(
 
     A metric missing from a record counts as undefined in that replication.
     """
-    return {
-        name: summarize(record.get(name) for record in records)
-        for name in _metric_names(known, records)
-    }
+    names = _metric_names(known, records)
+    if len(records) == 1:  # the common case of a big catalogue run once: no statistics
+        record = records[0]
+        return {name: _one(record.get(name)) for name in names}
+    return {name: summarize(record.get(name) for record in records) for name in names}
+
+
+def _one(value: Value) -> Summary:
+    """``summarize([value])``, quicker."""
+    x = _finite(value)
+    return EMPTY if x is None else Summary(mean=x, sd=None, ci95_low=None, ci95_high=None, n=1)
 
 
 @dataclass(frozen=True)

@@ -125,3 +125,12 @@ def test_replications_are_summarised_per_scope() -> None:
     assert out.products["gadget"]["fill_rate"].n == 0
     assert list(out.suppliers["acme"]) == list(SUPPLIER_METRICS)
     assert out.suppliers["acme"]["spend"].mean == 4.0
+
+
+def test_one_replication_is_summarised_as_summarize_would() -> None:
+    record = {"fill_rate": 0.5, "profit": None, "units_demanded": 3, "extra": 1.25}
+    one = summarize_records([record])
+    assert one == {name: summarize([record.get(name)]) for name in one}
+    assert list(one)[-1] == "extra" and one["profit"].n == 0
+    with pytest.raises(ValueError):
+        summarize_records([{"fill_rate": float("nan")}])
