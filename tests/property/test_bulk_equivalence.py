@@ -8,7 +8,6 @@ added in a different order).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from simulator.model.simulation import simulate
 from simulator.model.store import Store
 from simulator.scenario.schema import Backorder, Scenario
+from tests.property.strategies import catalogue_product, same_metrics
 
 
 @st.composite
@@ -71,17 +71,6 @@ def plain_scenarios(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
     return Scenario.model_validate(data), backorder
 
 
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    for key, x in a.items():
-        y = b[key]
-        if x is None or y is None:
-            if x is not y:
-                return False
-        elif not math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9):
-            return False
-    return True
-
-
 def _both_ways(scenario: Scenario, backorder: Backorder, seed: int) -> tuple[Any, Any]:
     """The replication's metrics with runs booked in one step, and served one by one."""
     bulk = simulate(scenario, backorder, np.random.SeedSequence(seed))
@@ -99,8 +88,8 @@ def test_runs_booked_in_one_step_match_one_by_one(
 ) -> None:
     scenario, backorder = case
     bulk, single = _both_ways(scenario, backorder, seed)
-    assert _same(bulk.store, single.store), (bulk.store, single.store)
-    assert _same(bulk.suppliers["a"], single.suppliers["a"])
+    assert same_metrics(bulk.store, single.store), (bulk.store, single.store)
+    assert same_metrics(bulk.suppliers["a"], single.suppliers["a"])
 
 
 def test_the_bulk_paths_are_taken() -> None:
@@ -141,29 +130,10 @@ def test_the_bulk_paths_are_taken() -> None:
 
 @st.composite
 def plain_catalogues(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
-    products: dict[str, Any] = {}
-    for k in range(draw(st.integers(2, 4))):
-        q = draw(st.integers(1, 15))
-        replenishment: dict[str, Any] = draw(
-            st.sampled_from(
-                [
-                    {"policy": "rQ", "order_quantity": q, "reorder_point": q // 2},
-                    {"policy": "base_stock", "level": q},
-                    {"policy": "sS", "reorder_point": 1, "order_up_to": q + 2},
-                ]
-            )
-        )
-        if draw(st.booleans()):
-            replenishment["review_period_days"] = draw(st.sampled_from([0.5, 1.0, 3.0]))
-        products[f"p{k}"] = {
-            "price": 1 + k,
-            "initial_on_hand": draw(st.integers(0, 20)),
-            "demand": {
-                "rate_per_day": draw(st.floats(0.5, 12)),
-                "order_size": draw(st.integers(1, 3)),
-            },
-            "replenishment": replenishment,
-        }
+    products = {
+        f"p{k}": catalogue_product(draw, k, draw(st.integers(1, 3)), draw(st.floats(0.5, 12)))
+        for k in range(draw(st.integers(2, 4)))
+    }
     main: dict[str, Any] = {
         "lead_time_days": draw(st.sampled_from([1.0, {"dist": "exponential", "mean": 2}]))
     }
@@ -204,11 +174,11 @@ def test_catalogue_runs_booked_per_product_match_one_by_one(
 ) -> None:
     scenario, backorder = case
     bulk, single = _both_ways(scenario, backorder, seed)
-    assert _same(bulk.store, single.store), (bulk.store, single.store)
+    assert same_metrics(bulk.store, single.store), (bulk.store, single.store)
     for pid in scenario.products:
-        assert _same(bulk.products[pid], single.products[pid]), pid
+        assert same_metrics(bulk.products[pid], single.products[pid]), pid
     for sid in scenario.suppliers:
-        assert _same(bulk.suppliers[sid], single.suppliers[sid]), sid
+        assert same_metrics(bulk.suppliers[sid], single.suppliers[sid]), sid
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -236,4 +206,4 @@ def test_queued_supplier_orders_bound_the_runs(seed: int) -> None:
     backorder = Backorder(allow=True)
     bulk, single = _both_ways(scenario, backorder, seed)
     for pid in products:
-        assert _same(bulk.products[pid], single.products[pid]), pid
+        assert same_metrics(bulk.products[pid], single.products[pid]), pid

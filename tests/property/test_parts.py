@@ -18,32 +18,15 @@ from hypothesis import strategies as st
 from simulator.model import simulation
 from simulator.model.simulation import build, independent_parts, simulate
 from simulator.scenario.schema import Backorder, Scenario
-from tests.property.test_bulk_equivalence import _same
+from tests.property.strategies import catalogue_product, same_metrics
 
 
 @st.composite
 def catalogues(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
     products: dict[str, Any] = {}
     for k in range(draw(st.integers(2, 4))):
-        q = draw(st.integers(1, 12))
-        replenishment: dict[str, Any] = draw(
-            st.sampled_from(
-                [
-                    {"policy": "rQ", "order_quantity": q, "reorder_point": q // 2},
-                    {"policy": "base_stock", "level": q},
-                    {"policy": "sS", "reorder_point": 1, "order_up_to": q + 2},
-                ]
-            )
-        )
-        if draw(st.booleans()):
-            replenishment["review_period_days"] = draw(st.sampled_from([0.5, 1.0, 3.0]))
         size = draw(st.sampled_from([1, 2, {"dist": "poisson", "mean": 1.5, "min": 1}]))
-        products[f"p{k}"] = {
-            "price": 1 + k,
-            "initial_on_hand": draw(st.integers(0, 15)),
-            "demand": {"rate_per_day": draw(st.floats(0.5, 10)), "order_size": size},
-            "replenishment": replenishment,
-        }
+        products[f"p{k}"] = catalogue_product(draw, k, size, draw(st.floats(0.5, 10)))
         if draw(st.booleans()):
             products[f"p{k}"]["sourcing"] = {"suppliers": ["backup"]}
     main: dict[str, Any] = {
@@ -110,11 +93,11 @@ def test_parts_simulated_apart_match_one_environment(
 ) -> None:
     scenario, backorder = case
     split, whole = _split_and_whole(scenario, backorder, seed)
-    assert _same(split.store, whole.store), (split.store, whole.store)
+    assert same_metrics(split.store, whole.store), (split.store, whole.store)
     for pid in scenario.products:
-        assert _same(split.products[pid], whole.products[pid]), pid
+        assert same_metrics(split.products[pid], whole.products[pid]), pid
     for sid in scenario.suppliers:
-        assert _same(split.suppliers[sid], whole.suppliers[sid]), sid
+        assert same_metrics(split.suppliers[sid], whole.suppliers[sid]), sid
 
 
 def _scenario(products: dict[str, list[str]], servers: dict[str, int | None]) -> Scenario:
