@@ -214,10 +214,10 @@ class ArrivalQueue:
 def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[Event, Any, None]:
     """The SimPy process of every customer of one part of the model (its products).
 
-    Customers of all the part's products come in time order. Each is served inline when nothing else
-    is scheduled before it; otherwise the process first waits for its arrival time, so
-    deliveries, reviews, disruption changes and cancellations at or before that time go
-    first.
+    Customers of all the part's products come in time order. Each is served inline when
+    nothing else is scheduled before it; otherwise the process first waits for what is, so
+    deliveries, reviews, disruption changes and cancellations at or before its arrival time
+    go first.
     """
     queue = clock.env._queue  # peek without a call
     horizon = clock.horizon
