@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import catalogue_product, same_metrics
 
 from simulator.model.simulation import simulate
 from simulator.model.store import Store
 from simulator.scenario.schema import Backorder, Scenario
-from tests.property.strategies import catalogue_product, same_metrics
 
 
 @st.composite
