@@ -27,30 +27,22 @@ HORIZON = 9
 
 
 class At(Event):
-    """An event that fires at absolute time ``time`` with tie-break ``priority``."""
-
-    def __init__(self, env: simpy.Environment, time: float, priority: int) -> None:
-        self.env = env
-        self.callbacks = []
-        self._value = None
-        self._ok = True
-        queue: list[Any] = env._queue
-        heappush(queue, (time, priority, next(env._eid), self))
-
-
-class Call(At):
-    """At ``time``, call ``fn(arg)``: a scheduled action that needs no process of its own."""
+    """An event that fires at absolute time ``time`` with tie-break ``priority``; with a
+    ``callback``, a scheduled action that needs no process of its own."""
 
     def __init__(
         self,
         env: simpy.Environment,
         time: float,
         priority: int,
-        fn: Callable[[Any], None],
-        arg: Any = None,
+        callback: Callable[[Event], None] | None = None,
     ) -> None:
-        super().__init__(env, time, priority)
-        self.callbacks.append(lambda _event: fn(arg))
+        self.env = env
+        self.callbacks = [] if callback is None else [callback]
+        self._value = None
+        self._ok = True
+        queue: list[Any] = env._queue
+        heappush(queue, (time, priority, next(env._eid), self))
 
 
 class Clock:
@@ -70,9 +62,9 @@ class Clock:
         self.warmup = warmup
         self.horizon = horizon
 
-    def call(self, time: float, priority: int, fn: Callable[[Any], None], arg: Any = None) -> Call:
+    def call(self, time: float, priority: int, fn: Callable[[Any], None], arg: Any = None) -> At:
         """Schedule ``fn(arg)`` at absolute ``time``."""
-        return Call(self.env, time, priority, fn, arg)
+        return At(self.env, time, priority, lambda _event: fn(arg))
 
     def at(self, time: float, priority: int) -> At:
         """An event a process can yield to wait until absolute ``time``."""
