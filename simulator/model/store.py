@@ -488,7 +488,7 @@ class Store:
     # -- replenishment -----------------------------------------------------------------------
     def review(self) -> None:
         """Apply the replenishment policy now."""
-        position = self.inventory_position
+        position = self.on_hand + self.on_order - self.backlog_units
         if position <= self.trigger:
             self._place(self.replenishment.order_quantity(position))
 
@@ -517,8 +517,14 @@ class Store:
         """A supplier delivers ``order``."""
         now = self.clock.now
         del self.open_orders[order]
-        self._change(now, on_hand=order.quantity, on_order=-order.quantity)
-        self.received += order.quantity
+        units = order.quantity
+        if self.on_hand == 0 and self.backlog_units == 0:
+            self.ready_acc -= now  # free stock is on the shelf again
+        self.on_hand += units
+        self.on_hand_acc -= units * now
+        self.on_order -= units
+        self.on_order_acc += units * now
+        self.received += units
         self._allocate(now)
         if self.continuous:
             self.review()

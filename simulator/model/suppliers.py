@@ -127,7 +127,7 @@ class Supplier:
         if self.down and self.hold_shipments:
             self.held.append(order)
             return
-        if not self.down:
+        if self.queue and not self.down:
             self._start_queued()
         self._deliver(order)
 

@@ -47,6 +47,9 @@ class Single(SourcingRule):
     def choose(self) -> Supplier:
         return self.suppliers[0]
 
+    def split(self, quantity: int) -> list[tuple[Supplier, int]]:
+        return [(self.suppliers[0], quantity)]  # the common case, without a choice to make
+
 
 def _earliest(suppliers: list[Supplier]) -> Supplier:
     best = suppliers[0]
