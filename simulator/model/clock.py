@@ -28,7 +28,8 @@ HORIZON = 9
 
 class At(Event):
     """An event that fires at absolute time ``time`` with tie-break ``priority``; with a
-    ``callback``, a scheduled action that needs no process of its own."""
+    ``callback``, a scheduled action that needs no process of its own (it gets the event,
+    whose ``value`` is ``value``)."""
 
     def __init__(
         self,
@@ -36,10 +37,11 @@ class At(Event):
         time: float,
         priority: int,
         callback: Callable[[Event], None] | None = None,
+        value: Any = None,
     ) -> None:
         self.env = env
         self.callbacks = [] if callback is None else [callback]
-        self._value = None
+        self._value = value
         self._ok = True
         queue: list[Any] = env._queue
         heappush(queue, (time, priority, next(env._eid), self))

@@ -12,13 +12,13 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from simpy.events import Event
 
 from simulator.distributions import Sampler
 from simulator.model import clock as prio
-from simulator.model.clock import Clock
+from simulator.model.clock import At, Clock
 from simulator.scenario.schema import DisruptionWindow, RandomDisruptions
 from simulator.scenario.schema import Supplier as SupplierSpec
 from simulator.streams import RandomStreams
@@ -113,14 +113,16 @@ class Supplier:
         order.due = due = now + lead()
         self.busy += 1
         self.active[order] = None
-        self.clock.call(due, prio.DELIVERY, self._finish, order)
+        At(self.clock.env, due, prio.DELIVERY, self._finish, order)
 
     def _start_queued(self) -> None:
         queue = self.queue
         while queue and (self.servers is None or self.busy < self.servers):
             self._start(queue.popleft())
 
-    def _finish(self, order: SupplyOrder) -> None:
+    def _finish(self, event: Event) -> None:
+        """The lead time of the order carried by ``event`` is over."""
+        order = cast(SupplyOrder, event.value)
         self.clock.now = self.clock.env.now
         self.busy -= 1
         del self.active[order]
