@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import plain_simpy  # noqa: E402
-from reference import check_agreement, report  # noqa: E402
+from reference import check_agreement, paired, report  # noqa: E402
 
 from simulator import load_scenario, run  # noqa: E402
 
@@ -60,21 +61,9 @@ def main() -> int:
     print(f"{args.repeat} paired runs each, order alternated; medians reported")
     ok = True
     for model, label in (("plain", "plain SimPy model"), ("lean", "leaner hand-written model")):
-        ratios, ours_s, theirs_s = [], [], []
-        ours_out: dict[str, float] = {}
-        theirs_out: dict[str, float] = {}
-        for i in range(args.repeat):
-            if i % 2 == 0:
-                a, ours_out = library_run(args.days)
-                b, theirs_out = hand_written(model, args.days)
-            else:
-                b, theirs_out = hand_written(model, args.days)
-                a, ours_out = library_run(args.days)
-            ours_s.append(a)
-            theirs_s.append(b)
-            ratios.append(b / a)
-        report(f"In-process (library API vs {label}):", ratios, ours_s, theirs_s, customers)
-        ok &= check_agreement(ours_out, theirs_out)
+        runs = paired(library_run, partial(hand_written, model), args.days, args.repeat)
+        report(f"In-process (library API vs {label}):", *runs[:3], customers)
+        ok &= check_agreement(runs[3], runs[4])
     return 0 if ok else 1
 
 
