@@ -278,9 +278,7 @@ class Store:
         if on_hand == 0:
             self.ready_acc += times[stop - 1]
         self.shipped += shipped
-        if on_hand + self.on_order <= self.order_trigger:  # the last one triggered an order
-            self.clock.now = times[stop - 1]
-            self._place(self.replenishment.order_quantity(on_hand + self.on_order))
+        self._reorder_if_triggered(times[stop - 1])
 
     def backorder_run(self, units: int) -> int:
         """How many orders of ``units`` in a row (from customers with no patience limit)
@@ -316,9 +314,15 @@ class Store:
             self.ready_acc += placed[0]  # free stock stops being free at the first
         self.backlog_units += total
         self.backlog_acc -= units * sum(placed)
-        if self.inventory_position <= self.order_trigger:  # the last one triggered an order
-            self.clock.now = placed[-1]
-            self.review()
+        self._reorder_if_triggered(placed[-1])
+
+    def _reorder_if_triggered(self, now: float) -> None:
+        """After a run booked in one step: place the order its last customer triggered at
+        ``now``, if it did (never under periodic review)."""
+        position = self.on_hand + self.on_order - self.backlog_units
+        if position <= self.order_trigger:
+            self.clock.now = now
+            self._place(self.replenishment.order_quantity(position))
 
     def _short_order(
         self,
@@ -518,6 +522,7 @@ class Store:
         now = self.clock.now
         del self.open_orders[order]
         units = order.quantity
+        # _change(on_hand=+units, on_order=-units) written out: this runs once per delivery
         if self.on_hand == 0 and self.backlog_units == 0:
             self.ready_acc -= now  # free stock is on the shelf again
         self.on_hand += units

@@ -52,7 +52,7 @@ class Supplier:
         spec: SupplierSpec,
         clock: Clock,
         streams: RandomStreams,
-        mean_lead_time: float | None = None,
+        mean_lead_time: float,
     ) -> None:
         self.id = sid
         self.spec = spec
@@ -64,10 +64,9 @@ class Supplier:
         self._leads: dict[str, Sampler] = {}
         """Lead-time draws, one stream per product: a product's k-th order gets the same
         lead time whatever the other products order (common random numbers)."""
-        self.mean_lead_time = (
-            spec.lead_time_days.mean(nonnegative=True) if mean_lead_time is None else mean_lead_time
-        )
-        """The mean of the bounded lead-time distribution: what the store expects."""
+        self.mean_lead_time = mean_lead_time
+        """The mean of the bounded lead-time distribution: what the store expects. Given,
+        because it is computed once for all of a supplier's copies (one per model part)."""
         self.busy = 0
         self.queue: deque[SupplyOrder] = deque()
         """Orders waiting to start, oldest first."""
