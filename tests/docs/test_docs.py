@@ -27,7 +27,7 @@ import click
 import pytest
 from pydantic import BaseModel
 
-from simulator.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, main
+from simulator.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, all_commands, main
 from simulator.distributions import DIST_NAMES, Distribution
 from simulator.metrics.record import STORE_METRICS, SUPPLIER_METRICS
 from simulator.policies.replenishment import REGISTRY as REPLENISHMENT
@@ -288,12 +288,12 @@ def command_sections() -> dict[str, str]:
 
 
 def test_every_command_has_a_section() -> None:
-    assert set(command_sections()) == set(main.commands)
+    assert set(command_sections()) == set(all_commands())
 
 
-@pytest.mark.parametrize("name", sorted(main.commands))
+@pytest.mark.parametrize("name", sorted(all_commands()))
 def test_every_option_of_a_command_is_documented(name: str) -> None:
-    command = main.commands[name]
+    command = all_commands()[name]
     body = command_sections()[name]
     documented = documented_options(body)
     real = real_options(command)

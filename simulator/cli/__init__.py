@@ -1,0 +1,94 @@
+"""The ``backorder-sim`` command line: parse options, call the library API, print.
+
+Each command lives in a module of its own (``simulator.cli.<command>``) and is imported only
+when it is invoked, so ``backorder-sim --help`` and ``validate`` start fast. A new command is
+one module with a click command named ``command`` and one line in :data:`COMMANDS`.
+
+Exit codes: 0 success, 1 bad input (a bad scenario file, a bad option, a missing file),
+130 interrupted. Bad input is reported in one line per problem, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+EXIT_BAD_INPUT = 1
+"""Exit code for bad input."""
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C."""
+
+COMMANDS: dict[str, str] = {
+    "validate": "Check scenario files and print every problem.",
+    "run": "Run every policy and print each metric's mean and 95% interval.",
+}
+"""Command name -> its one-line help (shown by ``--help`` without importing the command).
+The command itself is ``simulator.cli.<name>.command``."""
+
+
+def _version() -> str:
+    from simulator import __version__
+
+    return str(__version__)
+
+
+class _Cli(click.Group):
+    """The command group: commands load lazily; usage errors exit 1 in one line, Ctrl-C 130."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"simulator.cli.{cmd_name}")
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, short in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(
+                args, prog_name or "backorder-sim", complete_var, standalone_mode=False, **extra
+            )
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            code = EXIT_BAD_INPUT
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            code = EXIT_BAD_INPUT
+        except click.Abort:  # Ctrl-C (click turns KeyboardInterrupt into Abort)
+            click.echo("Interrupted.", err=True)
+            code = EXIT_INTERRUPTED
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="backorder-sim")
+def main() -> None:
+    """Simulate a store, its customers and its suppliers to compare backorder policies."""
+
+
+def all_commands() -> dict[str, click.Command]:
+    """Every command by name, imported (for the docs tests and tools that list options)."""
+    ctx = click.Context(main)
+    commands = {name: main.get_command(ctx, name) for name in main.list_commands(ctx)}
+    return {name: command for name, command in commands.items() if command is not None}

@@ -1,0 +1,46 @@
+"""``backorder-sim run FILE``: run the policies, print each metric's mean and 95% interval."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from simulator.cli.common import emit, fail, load, progress_bar, run_options
+from simulator.experiment.errors import ExperimentError
+
+
+@click.command("run")
+@click.argument("file", type=click.Path(path_type=str))
+@run_options
+def command(
+    file: str,
+    policies: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    sets: tuple[str, ...],
+    executor: str,
+    workers: int | None,
+    output_format: str,
+    out: str | None,
+    quiet: bool,
+) -> None:
+    """Run every policy of FILE (or those named) and print each metric's mean and 95% interval."""
+    from simulator.api import run
+
+    loaded = load(file, sets)
+    show_progress = not quiet and sys.stderr.isatty()
+    try:
+        with progress_bar(show_progress) as progress:
+            result = run(
+                loaded,
+                policies=list(policies) or None,
+                replications=replications,
+                seed=seed,
+                executor=executor,
+                workers=workers,
+                progress=progress,
+            )
+    except ExperimentError as exc:
+        fail(f"Error: {exc}")
+    emit(result, output_format, out, quiet)
