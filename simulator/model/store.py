@@ -382,7 +382,7 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
             if in_window:
                 self.replenishment_orders += 1
                 self.units_ordered += units
-                self.purchase_cost += supplier.unit_cost * units
+                self.purchase_cost += supplier.unit_cost(self.id) * units
                 self.ordering_cost += supplier.order_cost
                 if supplier is not self.primary:
                     self.backup_units += units
