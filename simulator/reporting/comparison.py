@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -164,7 +165,8 @@ def build_comparison(result: CompareResult, *, run_tables: bool = True) -> list[
     together = "both policies" if k == 2 else f"all {k} policies"
     parts: list[RenderableType] = []
     if run_tables:
-        parts += [*build_tables(run), Text()]
+        # the precision outcome is told once, above the recommendation
+        parts += [*build_tables(replace(run, precision=None)), Text()]
     if result.differences:
         parts += [
             _wrap(
