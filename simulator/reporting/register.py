@@ -13,10 +13,14 @@ from simulator.experiment.result import RunResult
 
 def register_all() -> None:
     """Register every renderer of the reporting layer (idempotent)."""
+    from simulator.reporting.comparison import print_comparison, render_comparison
     from simulator.reporting.formats import to_csv, to_json
-    from simulator.reporting.table import render_table
+    from simulator.reporting.table import print_tables, render_table
 
     register_renderer(RunResult, "table", render_table)
     register_renderer(RunResult, "json", to_json)
     register_renderer(RunResult, "csv", to_csv)
+    register_renderer(RunResult, "terminal", print_tables)
+    register_renderer(CompareResult, "terminal", print_comparison)
     register_renderer(CompareResult, "json", to_json)
+    register_renderer(CompareResult, "table", render_comparison)
