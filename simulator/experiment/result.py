@@ -73,11 +73,23 @@ class RunResult:
     # Conveniences for notebooks. The reporting layer sits above this one, so it is
     # imported only when one of these is called.
 
-    def table(self, *, width: int | None = None) -> str:
-        """The results as a plain-text table: policies as columns, ``mean ± half-width``."""
+    def table(
+        self,
+        *,
+        width: int | None = None,
+        metrics: list[str] | None = None,
+        all_metrics: bool = False,
+        products: bool = False,
+    ) -> str:
+        """The results as a plain-text table: policies as columns, ``mean ± half-width``;
+        ``width`` (default 80), ``metrics``, ``all_metrics`` and ``products`` as
+        ``--metrics``, ``--all`` and ``--products`` (see
+        :func:`simulator.reporting.table.render_table`)."""
         from simulator.reporting.table import render_table
 
-        return render_table(self, width=width)
+        return render_table(
+            self, width=width, metrics=metrics, all_metrics=all_metrics, products=products
+        )
 
     def to_json(self) -> str:
         """The results as the JSON text ``--format json`` prints."""
