@@ -7,8 +7,15 @@ import sys
 
 import click
 
-from simulator.cli.common import emit, fail, load, precision_options, progress_bar, run_options
-from simulator.experiment.errors import ExperimentError
+from simulator.cli.common import (
+    check_output_path,
+    emit,
+    fail,
+    load,
+    precision_options,
+    progress_bar,
+    run_options,
+)
 
 
 @click.command("compare")
@@ -39,12 +46,21 @@ def command(
     """Compare the policies of FILE: paired differences against the baseline (the first
     policy), a ranking by the objective with simultaneous 95% intervals, a sentence per
     policy and a recommendation."""
-    from simulator.api import compare
-
+    if out is not None:
+        check_output_path(out, "--out")  # before anything is simulated
     loaded = load(file, sets)
+    from simulator.api import compare
+    from simulator.experiment.errors import ExperimentError
+    from simulator.experiment.runner import select_policies
+
+    try:
+        chosen = select_policies(loaded.policies, list(policies) or None)
+    except ExperimentError as exc:
+        fail(f"Error: {exc}")
+    count = replications if replications is not None else loaded.scenario.replications
     show_progress = not quiet and sys.stderr.isatty()
     try:
-        with progress_bar(show_progress) as progress:
+        with progress_bar(show_progress, len(chosen), count) as progress:
             result = compare(
                 loaded,
                 objective=objective,
