@@ -50,6 +50,7 @@ def run_experiment(
     seed: int | None = None,
     executor: str = "process",
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     simulate: SimulateFn | None = None,
 ) -> RunResult:
@@ -58,14 +59,15 @@ def run_experiment(
     Replication r of every policy uses the r-th child of ``SeedSequence(seed)``, so all
     policies see the same customers and supplier delays (common random numbers).
     ``replications`` and ``seed`` default to the scenario's. ``executor`` is a name from
-    :data:`~simulator.experiment.executors.EXECUTORS` (``serial`` or ``process``) and
-    ``workers`` its worker count (default: one per CPU). The numbers depend only on the
+    :data:`~simulator.experiment.executors.EXECUTORS` (``serial``, ``process`` or ``dask``),
+    ``workers`` its worker count (default: one per CPU) and ``scheduler`` the address of a
+    running Dask scheduler (``dask`` only; default: a local cluster). The numbers depend only on the
     scenario, the policies, the seed and the number of replications. ``simulate`` replaces
     the model (for tests); it must be a module-level function so that it pickles.
 
     Raises :class:`ExperimentError` for an unknown policy or executor or a bad count.
     """
-    runner = get_executor(executor, workers)
+    runner = get_executor(executor, workers, scheduler)
     chosen = select_policies(loaded.policies, policies)
     scenario = loaded.scenario
     count = scenario.replications if replications is None else replications
