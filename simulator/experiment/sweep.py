@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.experiment.errors import ExperimentError
-from simulator.experiment.executors import Batch, SimulateFn, Task, get_executor
+from simulator.experiment.executors import Batch, Executor, SimulateFn, Task, get_executor
 from simulator.experiment.grid import apply_settings, grid_points
 from simulator.experiment.runner import Progress, select_policies
 from simulator.metrics.record import STORE_METRICS, ReplicationMetrics
@@ -220,10 +220,10 @@ def run_sweep(
     def ordered() -> list[Row]:
         return [rows[(p, n)] for p in range(len(points)) for n in chosen if (p, n) in rows]
 
-    slots = runner.workers or os.cpu_count() or 1
-    size = max(1, math.ceil(2 * slots / len(chosen)))
     start = 0
     with runner:
+        slots = _slots(runner)
+        size = max(1, math.ceil(2 * slots / len(chosen)))
         while start < len(todo):
             chunk = todo[start : start + size]
             began = time.perf_counter()
@@ -259,6 +259,16 @@ def run_sweep(
         rows=ordered(),
         computed=len(rows) - reused,
     )
+
+
+def _slots(runner: Executor) -> int:
+    """How many tasks the executor runs at once (a Dask cluster: its worker threads)."""
+    if runner.name == "serial":
+        return 1
+    client = getattr(runner, "client", None)
+    if client is not None:
+        return max(1, sum(client.nthreads().values()))
+    return runner.workers or os.cpu_count() or 1
 
 
 CHUNKS_FLOOR = 4
