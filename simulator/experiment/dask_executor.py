@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import uuid
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import CancelledError
 from dataclasses import replace
@@ -120,7 +121,10 @@ class DaskExecutor(Executor):
         count = self.workers or os.cpu_count() or 1
         # Worker processes inherit a blocked SIGINT: a Ctrl-C is this process's to handle.
         try:
-            with _sigint_blocked():
+            with _sigint_blocked(), warnings.catch_warnings():
+                # with the dashboard off, the scheduler's small HTTP server (loopback only)
+                # still tries port 8787 first and warns when another cluster holds it
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
                 self._cluster = LocalCluster(
                     n_workers=count,
                     threads_per_worker=1,
@@ -140,6 +144,8 @@ class DaskExecutor(Executor):
 
     def run(self, batches: Sequence[Batch], advance: Advance | None = None) -> list[TaskResult]:
         """Run the batches on the cluster, grouped into a few tasks per worker."""
+        if not any(batch.tasks for batch in batches):
+            return []
         with self:
             return self._run(batches, advance)
 
@@ -147,8 +153,6 @@ class DaskExecutor(Executor):
         from distributed import KilledWorker, as_completed
 
         total = sum(len(batch.tasks) for batch in batches)
-        if total == 0:
-            return []
         client = self._client
         slots = max(1, sum(client.nthreads().values()))
         groups = _groups(batches, math.ceil(total / (slots * CHUNKS_PER_WORKER)))
