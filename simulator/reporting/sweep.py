@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -134,13 +135,17 @@ def write_rows(path: str | os.PathLike[str], rows: Sequence[Row], columns: Seque
 
 def _atomic_write_bytes(target: Path, data: bytes) -> None:
     """Like :func:`~simulator.reporting.files.atomic_write`, for bytes."""
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -188,11 +193,11 @@ def sweep_summary(result: SweepResult) -> str:
 # -- resuming ---------------------------------------------------------------------------------
 
 _WHAT = {
-    "scenario": "the scenario's content",
-    "seed": "the seed",
-    "replications": "the replications",
-    "keys": "the varied keys",
-    "metrics": "the metric columns (written by another version of backorder-sim)",
+    "scenario": "the scenario's content differs",
+    "seed": "the seed differs",
+    "replications": "the replications differ",
+    "keys": "the varied keys differ",
+    "metrics": "the metric columns differ (written by another version of backorder-sim)",
 }
 
 
@@ -248,8 +253,8 @@ class SweepStore:
                 differ.append(what)
         if differ:
             raise ExperimentError(
-                f"{self.path} holds results of a different sweep: {'; '.join(differ)} "
-                "differ; use --fresh to start over, or another --out"
+                f"{self.path} holds results of a different sweep: {'; '.join(differ)}; "
+                "use --fresh to start over, or another --out"
             )
         keys = self.fingerprint["keys"]
         return {(point_id({k: row[k] for k in keys}), row["policy"]): row for row in rows}

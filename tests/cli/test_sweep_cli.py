@@ -147,8 +147,8 @@ def test_a_mismatch_names_what_differs(shop: Path, tmp_path: Path) -> None:
     result = invoke(*base, "--replications", "3")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: {out} holds results of a different sweep: the replications (2 in the file, 3 "
-        "now) differ; use --fresh to start over, or another --out\n"
+        f"Error: {out} holds results of a different sweep: the replications differ (2 in the file, "
+        "3 now); use --fresh to start over, or another --out\n"
     )
     assert invoke(*base, "--replications", "3", "--fresh").exit_code == 0
 

@@ -228,13 +228,13 @@ def test_a_different_sweep_in_the_same_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ExperimentError) as info:
         simulator.sweep(SHOP, ["products.widget.price=10,20"], seed=5, executor="serial", out=out)
     assert str(info.value) == (
-        f"{out} holds results of a different sweep: the seed (11 in the file, 5 now) differ; "
+        f"{out} holds results of a different sweep: the seed differs (11 in the file, 5 now); "
         "use --fresh to start over, or another --out"
     )
     changed = {**SHOP, "horizon_days": 61}
-    with pytest.raises(ExperimentError, match="the scenario's content differ"):
+    with pytest.raises(ExperimentError, match="the scenario's content differs;"):
         simulator.sweep(changed, ["products.widget.price=10,20"], executor="serial", out=out)
-    with pytest.raises(ExperimentError, match=r"the replications \(3 in the file, 2 now\)"):
+    with pytest.raises(ExperimentError, match=r"the replications differ \(3 in the file, 2 now\)"):
         simulator.sweep(
             SHOP, ["products.widget.price=10"], replications=2, executor="serial", out=out
         )
