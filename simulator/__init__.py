@@ -2,11 +2,13 @@
 
 The library API, for notebooks and scripts::
 
-    from simulator import load_scenario, run, sweep
+    from simulator import compare, load_scenario, run, sweep
 
     result = run("holiday.yaml", replications=20)  # every policy, common random numbers
     print(result.table())  # policies side by side: mean ± 95% half-width
     data = result.to_dict()  # the JSON of `backorder-sim run --format json`
+    verdict = compare("holiday.yaml")  # paired differences, ranking, recommendation
+    print(verdict.recommendation)
     grid = sweep("holiday.yaml", ["products.widget.replenishment.reorder_point=80:160:20"])
     grid.rows  # one row per point and policy, as `backorder-sim sweep` writes them
 
@@ -19,7 +21,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import load_scenario, run, sweep
+    from simulator.api import compare, load_scenario, run, sweep
+    from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.result import PolicyResult, RunResult
     from simulator.experiment.sweep import SweepResult
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from simulator.scenario import LoadedScenario, ScenarioError
 
 __all__ = [
+    "CompareResult",
     "ExperimentError",
     "LoadedScenario",
     "PolicyResult",
@@ -35,12 +39,15 @@ __all__ = [
     "Summary",
     "SweepResult",
     "__version__",
+    "compare",
     "load_scenario",
     "run",
     "sweep",
 ]
 
 _LAZY: dict[str, str] = {
+    "compare": "simulator.api",
+    "CompareResult": "simulator.experiment.compare",
     "load_scenario": "simulator.api",
     "run": "simulator.api",
     "sweep": "simulator.api",

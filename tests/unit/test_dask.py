@@ -20,6 +20,7 @@ from simulator.experiment.dask_executor import DaskExecutor
 from simulator.scenario import load_scenario
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.filterwarnings("ignore:Port .* is already in use")
 
 CLI = Path(__file__).resolve().parents[1] / "cli"
 sys.path.insert(0, str(CLI))
@@ -52,6 +53,17 @@ def test_run_same_numbers_serial_process_and_dask(cluster: Any) -> None:
     dask = run_experiment(loaded, executor="dask", scheduler=cluster.scheduler_address).to_dict()
     assert pool == serial
     assert dask == serial
+
+
+def test_compare_and_precision_runs_same_numbers_on_dask(cluster: Any) -> None:
+    loaded = load_scenario(HOLIDAY, SHORT)
+    address = cluster.scheduler_address
+    serial = simulator.compare(loaded, executor="serial").to_dict()
+    assert simulator.compare(loaded, executor="dask", scheduler=address).to_dict() == serial
+    options: dict[str, Any] = {"precision": ["fill_rate=0.001"], "max_replications": 6}
+    batched = simulator.run(loaded, executor="dask", scheduler=address, **options)
+    assert batched.to_dict() == simulator.run(loaded, executor="serial", **options).to_dict()
+    assert batched.precision is not None and len(batched.precision.history) > 1
 
 
 def test_sweep_same_rows_serial_process_and_dask(cluster: Any) -> None:
