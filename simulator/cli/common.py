@@ -62,15 +62,24 @@ def fail(*lines: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise click.exceptions.Exit(code)
 
 
-def run_options(command: F | None = None, *, formats: Sequence[str] = FORMATS) -> Any:
+def run_options(
+    command: F | None = None,
+    *,
+    formats: Sequence[str] = FORMATS,
+    default_format: str = "table",
+) -> Any:
     """The options shared by the commands that run replications (DESIGN §4 run options).
 
-    Used bare (``@run_options``) or with the output formats a command offers
-    (``@run_options(formats=("table", "json"))``).
+    Used bare (``@run_options``), or with the ``--format`` choices of a command whose output
+    differs (``@run_options(formats=("csv", "json"), default_format="csv")``).
     """
-    if command is None:
-        return lambda command: _add_run_options(command, tuple(formats))
-    return _add_run_options(command, tuple(formats))
+
+    def decorate(command: F) -> F:
+        for option in reversed(_run_options(formats, default_format)):
+            command = option(command)
+        return command
+
+    return decorate if command is None else decorate(command)
 
 
 def precision_options(command: F) -> F:
@@ -97,7 +106,7 @@ def precision_options(command: F) -> F:
     return command
 
 
-def _add_run_options(command: F, formats: tuple[str, ...]) -> F:
+def _run_options(formats: Sequence[str], default_format: str) -> list[Callable[[F], F]]:
     options = [
         click.option(
             "--policy",
@@ -137,13 +146,20 @@ def _add_run_options(command: F, formats: tuple[str, ...]) -> F:
             "--workers",
             type=click.IntRange(min=1),
             metavar="N",
-            help="Worker processes for --executor process (default: one per CPU).",
+            help="Worker processes for --executor process, or of the local Dask cluster "
+            "(default: one per CPU).",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="With --executor dask: the scheduler of a running Dask cluster (default: "
+            "start a local cluster for the run).",
         ),
         click.option(
             "--format",
             "output_format",
-            type=click.Choice(formats),
-            default="table",
+            type=click.Choice(list(formats)),
+            default=default_format,
             show_default=True,
             help="Output format.",
         ),
@@ -155,9 +171,7 @@ def _add_run_options(command: F, formats: tuple[str, ...]) -> F:
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return options
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def command(
     sets: tuple[str, ...],
     executor: str,
     workers: int | None,
+    scheduler: str | None,
     output_format: str,
     out: str | None,
     quiet: bool,
@@ -72,6 +73,7 @@ def command(
                 workers=workers,
                 precision=precision,
                 max_replications=max_replications,
+                scheduler=scheduler,
                 progress=progress,
             )
     except ExperimentError as exc:

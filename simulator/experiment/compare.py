@@ -219,6 +219,7 @@ def compare_experiment(
     max_replications: int | None = None,
     progress: Progress | None = None,
     simulate: SimulateFn | None = None,
+    scheduler: str | None = None,
 ) -> CompareResult:
     """Run the policies (as :func:`~simulator.experiment.runner.run_experiment`) and compare
     them. ``objective`` defaults to the scenario's ``objective:``. With ``precision``
@@ -228,7 +229,7 @@ def compare_experiment(
     """
     if objective is None:
         objective = Objective(loaded.scenario.objective.metric, loaded.scenario.objective.goal)
-    plan = Plan.make(loaded, policies, seed, executor, workers, simulate)
+    plan = Plan.make(loaded, policies, seed, executor, workers, simulate, scheduler)
     count = loaded.scenario.replications if replications is None else replications
     check_replications(count)
     if precision:

@@ -100,17 +100,18 @@ def run_to_precision(
     grid: list[list[ReplicationMetrics]] = [[] for _ in plan.chosen]
     n, goal = 0, start
     history: list[int] = []
-    while True:
-        batch = plan.simulate(n, goal, progress, done_before=n * len(plan.chosen))
-        for reps, more in zip(grid, batch, strict=True):
-            reps.extend(more)
-        n = goal
-        history.append(n)
-        result = plan.result(grid)
-        checks = measure(result, targets, paired)
-        if all(check.met for check in checks) or n >= max_replications:
-            break
-        goal = next_count(n, checks, max_replications)
+    with plan.runner:  # one Dask cluster for every batch
+        while True:
+            batch = plan.simulate(n, goal, progress, done_before=n * len(plan.chosen))
+            for reps, more in zip(grid, batch, strict=True):
+                reps.extend(more)
+            n = goal
+            history.append(n)
+            result = plan.result(grid)
+            checks = measure(result, targets, paired)
+            if all(check.met for check in checks) or n >= max_replications:
+                break
+            goal = next_count(n, checks, max_replications)
     outcome = PrecisionOutcome(
         targets=tuple(targets),
         checks=tuple(checks),

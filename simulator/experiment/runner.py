@@ -51,6 +51,7 @@ def run_experiment(
     seed: int | None = None,
     executor: str = "process",
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     simulate: SimulateFn | None = None,
 ) -> RunResult:
@@ -59,14 +60,15 @@ def run_experiment(
     Replication r of every policy uses the r-th child of ``SeedSequence(seed)``, so all
     policies see the same customers and supplier delays (common random numbers).
     ``replications`` and ``seed`` default to the scenario's. ``executor`` is a name from
-    :data:`~simulator.experiment.executors.EXECUTORS` (``serial`` or ``process``) and
-    ``workers`` its worker count (default: one per CPU). The numbers depend only on the
+    :data:`~simulator.experiment.executors.EXECUTORS` (``serial``, ``process`` or ``dask``),
+    ``workers`` its worker count (default: one per CPU) and ``scheduler`` the address of a
+    running Dask scheduler (``dask`` only; default: a local cluster). The numbers depend only on the
     scenario, the policies, the seed and the number of replications. ``simulate`` replaces
     the model (for tests); it must be a module-level function so that it pickles.
 
     Raises :class:`ExperimentError` for an unknown policy or executor or a bad count.
     """
-    plan = Plan.make(loaded, policies, seed, executor, workers, simulate)
+    plan = Plan.make(loaded, policies, seed, executor, workers, simulate, scheduler)
     count = loaded.scenario.replications if replications is None else replications
     check_replications(count)
     grid = plan.simulate(0, count, progress)
@@ -109,9 +111,13 @@ class Plan:
         executor: str = "process",
         workers: int | None = None,
         simulate: SimulateFn | None = None,
+        scheduler: str | None = None,
     ) -> Plan:
-        """Check the options (as :func:`run_experiment` does) and fix what will run."""
-        runner = get_executor(executor, workers)
+        """Check the options (as :func:`run_experiment` does) and fix what will run.
+
+        A plan simulated in several calls should hold its executor open meanwhile
+        (``with plan.runner: ...``), so that a Dask cluster is started once."""
+        runner = get_executor(executor, workers, scheduler)
         chosen = select_policies(loaded.policies, policies)
         base_seed = loaded.scenario.seed if seed is None else seed
         if base_seed < 0:
