@@ -17,20 +17,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import load_scenario, run
+    from simulator.api import fit, load_scenario, run
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.result import PolicyResult, RunResult
+    from simulator.fitting import FitResult
+    from simulator.history import HistoryError
     from simulator.metrics.summary import Summary
     from simulator.scenario import LoadedScenario, ScenarioError
 
 __all__ = [
     "ExperimentError",
+    "FitResult",
+    "HistoryError",
     "LoadedScenario",
     "PolicyResult",
     "RunResult",
     "ScenarioError",
     "Summary",
     "__version__",
+    "fit",
     "load_scenario",
     "run",
 ]
@@ -38,6 +43,9 @@ __all__ = [
 _LAZY: dict[str, str] = {
     "load_scenario": "simulator.api",
     "run": "simulator.api",
+    "fit": "simulator.api",
+    "FitResult": "simulator.fitting",
+    "HistoryError": "simulator.history",
     "ExperimentError": "simulator.experiment.errors",
     "PolicyResult": "simulator.experiment.result",
     "RunResult": "simulator.experiment.result",
