@@ -28,7 +28,7 @@ from simulator.history import (
     read_deliveries,
     read_orders,
 )
-from simulator.scenario.errors import Problem
+from simulator.history.table import RowProblem as Problem
 
 __all__ = ["DemandFit", "FitResult", "LeadTimeFit", "fit_history"]
 

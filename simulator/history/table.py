@@ -1,8 +1,8 @@
 """Reading a user's CSV export: the header, the column mapping, rows with their line numbers.
 
 Problems are collected, never raised one at a time: every bad row of a file is reported at
-once, each as ``FILE:LINE: column: message`` (a :class:`simulator.scenario.errors.Problem`,
-the same line format as scenario files), and :class:`HistoryError` carries them all.
+once, each as ``FILE:LINE: column: message`` (a :class:`RowProblem`, in the line format
+of scenario files), and :class:`HistoryError` carries them all.
 """
 
 from __future__ import annotations
@@ -13,7 +13,27 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from simulator.scenario.errors import Problem
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem in a history file, shown as ``FILE:LINE: column: message``."""
+
+    file: str
+    """The file name as given (or ``--column ITEM`` for a bad mapping)."""
+    line: int | None
+    """1-based line of the row (the header's for a missing column); None for the file."""
+    path: str
+    """The column as named in the file; empty for the file or row as a whole."""
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.path:
+            where = f"{where}: {self.path}"
+        return f"{where}: {self.message}"
+
+
+Problem = RowProblem
 
 
 class HistoryError(ValueError):
