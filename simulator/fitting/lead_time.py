@@ -12,7 +12,10 @@ p-value stands in. When that p-value is below :data:`REJECT` (and the sample has
 :data:`MIN_EMPIRICAL` values), no family fits and the empirical distribution of the
 observed lead times is written instead. Families within 2 AIC of the best have
 substantial support too (Burnham & Anderson): the sample is then too small to tell them
-apart, and a note says so.
+apart, and a note says so. Gamma nests the exponential (shape 1), so AIC alone would prefer
+gamma for exponential data about one time in six however large the sample; gamma is
+chosen over the exponential only when the likelihood-ratio test of shape 1 rejects it at
+:data:`NESTED_ALPHA`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ REJECT = 0.01
 """Below this bootstrap p-value no family is taken to fit."""
 MIN_EMPIRICAL = 30
 """Fewest lead times for which the empirical distribution may replace a family."""
+NESTED_ALPHA = 0.01
+"""Level of the likelihood-ratio test of gamma against its special case, the exponential."""
 MIN_FIT = 5
 """Fewest lead times for fitting families at all (fewer: empirical)."""
 
@@ -173,7 +178,21 @@ def _candidates(x: np.ndarray) -> tuple[list[Candidate], list[str]]:
         ks = float(stats.kstest(x, frozen.cdf).pvalue)
         found.append(Candidate(family, params, 2 * k - 2 * loglik, ks, frozen))
     found.sort(key=lambda c: c.aic)
-    return found, skipped
+    return _prefer_nested(found), skipped
+
+
+def _prefer_nested(found: list[Candidate]) -> list[Candidate]:
+    """Put the exponential first when gamma leads but the LR test does not reject shape 1."""
+    if len(found) < 2 or found[0].family != "gamma":
+        return found
+    expo = next((c for c in found if c.family == "exponential"), None)
+    if expo is None:
+        return found
+    lr = expo.aic - found[0].aic + 2  # 2 (log L_gamma - log L_exp)
+    if float(stats.chi2.sf(max(lr, 0.0), 1)) >= NESTED_ALPHA:
+        found.remove(expo)
+        found.insert(0, expo)
+    return found
 
 
 def bootstrap_p(x: np.ndarray, best: Candidate) -> float:
@@ -220,6 +239,14 @@ def fit_lead_times(values: np.ndarray, supplier: str, product: str | None = None
             best.bootstrap_p = bootstrap_p(x, best)
         test_p = best.bootstrap_p if best.bootstrap_p is not None else best.ks_p
         close = [c.family for c in candidates[1:] if c.aic - best.aic < 2]
+        gamma = next((c for c in candidates if c.family == "gamma"), None)
+        if best.family == "exponential" and gamma is not None and gamma.aic < best.aic + 2:
+            close.remove("gamma")
+            p = float(stats.chi2.sf(max(best.aic - gamma.aic + 2, 0.0), 1))
+            notes.append(
+                f"gamma's shape {gamma.params['mean'] ** 2 / gamma.params['sd'] ** 2:.3g} is "
+                f"not significantly different from 1 (likelihood-ratio p = {p:.3f}): exponential"
+            )
         if test_p < REJECT and n >= MIN_EMPIRICAL:
             notes.append(
                 f"no family fits (best, {best.family}: p = {test_p:.3f}): "
