@@ -1,10 +1,12 @@
 """Order histories: one row per customer order (``time``, ``product``, ``quantity``, ``in_stock``).
 
-Times become days since *day 0*: the first day of the file (midnight of its earliest date,
-or the whole number of days at or below its smallest numeric time), unless a start is
-given. Orders written as a date without a time of day are spread evenly over their day
-(the k-th of n such orders of a product on day d is at d + (k + 0.5) / n), so a replay
-keeps their order and never puts two customers at the same instant.
+Times become days since *day 0*, unless a start is given: for dates, the first day of the
+file (midnight of its earliest date); for numbers of days, 0 (the numbers are days since
+day 0), unless the first order comes :data:`QUIET_START_DAYS` or more days after it (or
+before it), when day 0 is the whole day of the first order. Orders written as a date
+without a time of day are spread evenly over their day (the k-th of n such orders of a
+product on day d is at d + (k + 0.5) / n), so a replay keeps their order and never puts
+two customers at the same instant.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ import numpy as np
 
 from simulator.history.table import Column, HistoryError, flag, positive_int, read_table
 from simulator.history.times import Stamp, days_between, midnight, parse_time
+
+QUIET_START_DAYS = 7
+"""A numeric history whose first order is at least this many days after 0 starts at that
+order's day (the numbers count from some other origin)."""
 
 ORDER_COLUMNS = (
     Column("time", True),
@@ -136,7 +142,8 @@ def _history(
         origin = start if isinstance(start, dt.datetime) else midnight(first)
     else:
         first_days = min(s.days for _, s, *_ in stamps if s.days is not None)
-        day0 = float(start) if isinstance(start, int | float) else float(math.floor(first_days))
+        default = 0.0 if 0 <= first_days < QUIET_START_DAYS else float(math.floor(first_days))
+        day0 = float(start) if isinstance(start, int | float) else default
     by_product: dict[str, list[tuple[float, bool, int, bool]]] = {}
     for _, stamp, product, quantity, in_stock in stamps:
         if stamp.moment is not None:
