@@ -192,3 +192,27 @@ def test_bad_rows_of_a_history_file_are_reported_with_file_and_line(folder: Path
         f"{shown}:3: quantity: must be a whole number >= 1, got -1",
         f"{shown}:4: time: not an ISO date (YYYY-MM-DD), date-time or number of days, got 'x'",
     ]
+
+
+def test_a_layer_may_switch_demand_between_a_rate_and_a_history(folder: Path) -> None:
+    """A policy's overrides (or a file that extends another) that write ``history`` drop the
+    rate keys written below them, and the other way round; so one file compares the fitted
+    model with the replayed history."""
+    data = scenario({"rate_per_day": 4, "order_size": {"dist": "poisson", "mean": 1, "min": 1}})
+    data["policies"] = [
+        {"name": "fitted"},
+        {
+            "name": "replayed",
+            "overrides": {"products": {"widget": {"demand": {"history": "orders.csv"}}}},
+        },
+    ]
+    loaded = load_scenario(write_scenario(folder, data, "switch.yaml"))
+    assert loaded.policy("fitted").scenario.products["widget"].demand.rate_per_day == 4
+    replayed = loaded.policy("replayed").scenario.products["widget"].demand
+    assert Path(replayed.history) == folder / "orders.csv"
+    child = folder / "child_rate.yaml"
+    child.write_text(
+        "extends: shop.yaml\nproducts: {widget: {demand: {rate_per_day: 2}}}\n", encoding="utf-8"
+    )
+    write_scenario(folder, scenario({"history": "orders.csv", "mode": "bootstrap"}))
+    assert load_scenario(child).scenario.products["widget"].demand.rate_per_day == 2
