@@ -98,14 +98,14 @@ class DemandFit:
                     }
                 )
         for window in s.windows:
-            windows.append(
-                {
-                    "start_day": window.start,
-                    "end_day": window.end,
-                    "multiplier": _round(window.multiplier),
-                    "repeat_every_days": YEAR,
-                }
-            )
+            spec: dict[str, Any] = {
+                "start_day": window.start,
+                "end_day": window.end,
+                "multiplier": _round(window.multiplier),
+            }
+            if s.yearly:
+                spec["repeat_every_days"] = YEAR
+            windows.append(spec)
         if windows:
             block["seasonality"] = windows
         return block
@@ -158,8 +158,11 @@ def fit_demand(history: OrderHistory, product: str) -> DemandFit:
         weekday0=weekday0,
     )
     if not seasonal.scanned:
+        fit.notes.append(f"the history covers only {days} days: no windows looked for")
+    elif not seasonal.yearly:
         fit.notes.append(
-            f"the history covers {days} days, less than a year: no yearly windows looked for"
+            f"the history covers {days} days, less than a year: windows are written as "
+            "happening once (no repeat_every_days)"
         )
     elif days < 2 * YEAR:
         fit.notes.append(

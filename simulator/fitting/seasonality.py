@@ -11,7 +11,9 @@ with categorical factors). Two kinds of effect are looked for:
   (6 degrees of freedom), scaled by the Pearson dispersion when the counts are
   overdispersed (quasi-Poisson), kept when p < :data:`ALPHA`;
 - **yearly windows**: days are folded onto the day of the year (d mod 365) and every window
-  of 1 to :data:`MAX_WINDOW_DAYS` consecutive days of the year is scanned (a scan statistic
+  of 1 to :data:`MAX_WINDOW_DAYS` consecutive days of the year is scanned (a history
+  shorter than a year is scanned on its own days, for windows that happen once, at most
+  half its length) (a scan statistic
   in the manner of Kulldorff's): the likelihood ratio of "the rate in the window differs
   from outside" against "it does not". The best window is kept when its likelihood ratio
   passes the chi-square(1) threshold at ALPHA divided by the number of windows scanned
@@ -37,6 +39,8 @@ MAX_WINDOW_DAYS = 182
 """Longest window scanned (longer effects are the base rate's complement)."""
 MAX_WINDOWS = 4
 """Most yearly windows kept."""
+MIN_SCAN_DAYS = 56
+"""Shortest history in which windows are looked for."""
 
 
 @dataclass
@@ -70,7 +74,10 @@ class Seasonal:
     expected: np.ndarray = field(default_factory=lambda: np.zeros(0))
     """Expected count on every day (0 on days not exposed)."""
     scanned: bool = False
-    """Whether yearly windows were looked for (the history covers at least a year)."""
+    """Whether windows were looked for (the history covers at least MIN_SCAN_DAYS)."""
+    yearly: bool = True
+    """Whether the windows recur every year (the history covers a year or more); if not,
+    they are windows of the history's own days, written without a repeat."""
 
 
 def fit_factors(
@@ -136,29 +143,33 @@ def pearson(counts: np.ndarray, expected: np.ndarray, exposed: np.ndarray) -> fl
 
 
 def scan_windows(
-    counts: np.ndarray, expected: np.ndarray, position: np.ndarray, taken: list[tuple[int, int]]
+    counts: np.ndarray,
+    expected: np.ndarray,
+    position: np.ndarray,
+    taken: list[tuple[int, int]],
+    period: int = YEAR,
 ) -> tuple[int, int, float, int] | None:
     """The yearly window with the largest likelihood ratio against ``expected``.
 
     Returns (start, end, likelihood ratio, number of windows scanned), or None. Windows
     overlapping one already ``taken`` are not considered.
     """
-    c = np.bincount(position, weights=counts, minlength=YEAR)[:YEAR]
-    m = np.bincount(position, weights=expected, minlength=YEAR)[:YEAR]
+    c = np.bincount(position, weights=counts, minlength=period)[:period]
+    m = np.bincount(position, weights=expected, minlength=period)[:period]
     total_c, total_m = c.sum(), m.sum()
     if total_c <= 0 or total_m <= 0:
         return None
     m = m * (total_c / total_m)  # same total: the two-rate test is about the split only
     cc = np.concatenate([[0.0], np.cumsum(c)])
     cm = np.concatenate([[0.0], np.cumsum(m)])
-    blocked = np.zeros(YEAR + 1, dtype=int)
+    blocked = np.zeros(period + 1, dtype=int)
     for a, b in taken:
         blocked[a:b] = 1
-    cb = np.concatenate([[0], np.cumsum(blocked[:YEAR])])
+    cb = np.concatenate([[0], np.cumsum(blocked[:period])])
     best: tuple[int, int, float] | None = None
     scanned = 0
-    for length in range(1, MAX_WINDOW_DAYS + 1):
-        starts = np.arange(0, YEAR - length + 1)
+    for length in range(1, min(MAX_WINDOW_DAYS, period // 2) + 1):
+        starts = np.arange(0, period - length + 1)
         cw = cc[starts + length] - cc[starts]
         mw = cm[starts + length] - cm[starts]
         free = (cb[starts + length] - cb[starts]) == 0
@@ -181,7 +192,9 @@ def fit_seasonal(
     counts: np.ndarray, exposed: np.ndarray, weekday: np.ndarray, days: int
 ) -> Seasonal:
     """Fit the weekly pattern and yearly windows to daily counts (see the module docstring)."""
-    position = np.arange(len(counts)) % YEAR
+    yearly = days >= YEAR
+    period = YEAR if yearly else len(counts)
+    position = np.arange(len(counts)) % period
     c = np.where(exposed, counts, 0).astype(float)
     _, _, _, flat = fit_factors(c, exposed, weekday, [], position, False)
     _, _, _, weekly_fit = fit_factors(c, exposed, weekday, [], position, True)
@@ -191,11 +204,11 @@ def fit_seasonal(
     weekly_p = float(stats.chi2.sf(lr_week, 6)) if exposed.sum() >= 28 else None
     weekly = weekly_p is not None and weekly_p < ALPHA
     windows: list[Window] = []
-    scanned = days >= YEAR
+    scanned = len(counts) >= MIN_SCAN_DAYS
     base, week, mult, expected = fit_factors(c, exposed, weekday, [], position, weekly)
     while scanned and len(windows) < MAX_WINDOWS:
         taken = [(w.start, w.end) for w in windows]
-        found = scan_windows(c, expected, position, taken)
+        found = scan_windows(c, expected, position, taken, period)
         if found is None:
             break
         start, end, lr, count = found
@@ -218,4 +231,4 @@ def fit_seasonal(
             se = math.sqrt(phi * (1 / c_in + 1 / c_out))
             window.low = window.multiplier * math.exp(-1.96 * se)
             window.high = window.multiplier * math.exp(1.96 * se)
-    return Seasonal(base, week, weekly, weekly_p, windows, expected, scanned)
+    return Seasonal(base, week, weekly, weekly_p, windows, expected, scanned, yearly)

@@ -40,7 +40,7 @@ def demand_chart(fit: DemandFit) -> Any:
         start = window.start
         while start < len(days):
             ax.axvspan(start, start + window.end - window.start, color="C1", alpha=0.15, lw=0)
-            start += 365
+            start += 365 if fit.seasonal.yearly else len(days)
     ax.set_xlabel("day")
     ax.set_ylabel("orders")
     ax.set_title(f"{fit.product}: daily orders and the fitted rate")

@@ -53,13 +53,14 @@ def render_fit(result: FitResult) -> str:
             factors = " ".join(f"{f:.2f}" for f in s.week)
             verdict = f"yes: {factors}" if s.weekly else "no"
             out.append(f"  weekly pattern     {verdict}  (p = {_p(s.weekly_p)})")
+        kind = "yearly window" if s.yearly else "window (once)"
         if not s.scanned:
-            out.append("  yearly windows     not looked for (under a year of history)")
+            out.append(f"  {'windows':<19}not looked for (under eight weeks of history)")
         elif not s.windows:
-            out.append("  yearly windows     none significant")
+            out.append(f"  {kind + 's':<19}none significant")
         for w in s.windows:
             out.append(
-                f"  yearly window      days {w.start}-{w.end}: x{w.multiplier:.3f}  "
+                f"  {kind:<19}days {w.start}-{w.end}: x{w.multiplier:.3f}  "
                 f"[{_g(w.low)}, {_g(w.high)}]  (LR {w.lr:.1f} > {w.threshold:.1f})"
             )
         z = fit.order_size

@@ -168,9 +168,8 @@ def _demand(data: Any, path: KeyPath, block: dict[Any, Any], lines: LineMap) -> 
 def _horizon(
     data: Any, path: KeyPath, block: dict[Any, Any], history: OrderHistory, lines: LineMap
 ) -> list[Problem]:
-    """A replay must not run past the history (there would be no orders), nor a bootstrap
-    use blocks longer than it."""
-    horizon = data.get("horizon_days")
+    """A bootstrap may not use blocks longer than the history. (A replay may run past the
+    history's end: there are simply no orders after it.)"""
     mode = block.get("mode", "replay")
     block_days = block.get("block_days", 7)
     if mode == "bootstrap" and isinstance(block_days, int) and block_days > history.days:
@@ -180,16 +179,6 @@ def _horizon(
                 data,
                 lines,
                 f"must be at most the history's {history.days} days, got {block_days}",
-            )
-        ]
-    if mode == "replay" and isinstance(horizon, int | float) and horizon > history.days:
-        return [
-            _at(
-                (*path, "history"),
-                data,
-                lines,
-                f"covers {history.days} days, less than horizon_days ({horizon:g}): a replay "
-                "would have no orders after it (shorten the horizon or use mode: bootstrap)",
             )
         ]
     return []

@@ -159,3 +159,15 @@ def test_small_sample_says_families_cannot_be_told_apart() -> None:
     rng = np.random.default_rng(4)
     fit = fit_lead_times(rng.gamma(9.0, 1.0, 12), "acme")
     assert any("too small to tell" in note for note in fit.notes)
+
+
+def test_a_history_shorter_than_a_year_gets_one_off_windows(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    per_day = poisson_days(rng, 300, 6.0, [(100, 130, 2.5)])
+    write_orders(tmp_path / "orders.csv", rng, per_day)
+    fit = fit_history(tmp_path / "orders.csv").products["widget"]
+    [window] = fit.seasonal.windows
+    assert abs(window.start - 100) <= 2 and abs(window.end - 130) <= 2
+    assert window.low < 2.5 < window.high
+    [spec] = fit.demand_spec()["seasonality"]
+    assert "repeat_every_days" not in spec

@@ -164,8 +164,6 @@ def test_history_problems_are_reported_like_scenario_problems(folder: Path) -> N
     assert "products.widget.demand.product: no orders for product 'gizmo'" in line
     [line] = problems(folder, scenario({"history": "orders.csv", "start": 3}))
     assert line.endswith("products.widget.demand.start: must be like the history's times (dates)")
-    [line] = problems(folder, scenario({"history": "orders.csv"}, horizon_days=900))
-    assert "covers 400 days, less than horizon_days (900)" in line
     [line] = problems(
         folder, scenario({"history": "orders.csv", "mode": "bootstrap", "block_days": 500})
     )
