@@ -171,3 +171,21 @@ def test_a_history_shorter_than_a_year_gets_one_off_windows(tmp_path: Path) -> N
     assert window.low < 2.5 < window.high
     [spec] = fit.demand_spec()["seasonality"]
     assert "repeat_every_days" not in spec
+
+
+def test_per_product_lead_times_when_the_data_allow(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    path = tmp_path / "deliveries.csv"
+    rows = ["supplier,product,ordered,received"]
+    for product, mean in (("widget", 4.0), ("gadget", 8.0)):
+        for t, lead in enumerate(rng.gamma(9.0, mean / 9.0, 60)):
+            rows.append(f"acme,{product},{t},{t + lead:.4f}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("time,product\n0,widget\n1,gadget\n", encoding="utf-8")
+    fit = fit_history(orders, path).suppliers["acme"]
+    assert [p.product for p in fit.by_product] == ["widget", "gadget"]
+    assert fit.by_product[0].mean == pytest.approx(4.0, abs=0.4)
+    assert fit.by_product[1].mean == pytest.approx(8.0, abs=0.8)
+    assert fit.products_differ_p is not None and fit.products_differ_p < 0.001
+    assert any("differ between products" in note for note in fit.notes)
