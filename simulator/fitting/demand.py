@@ -81,7 +81,7 @@ class DemandFit:
     def demand_spec(self) -> dict[str, Any]:
         """The ``demand:`` block in the scenario grammar (DESIGN §3)."""
         s = self.seasonal
-        block: dict[str, Any] = {"rate_per_day": _round(s.base)}
+        block: dict[str, Any] = {"rate_per_day": significant(s.base)}
         if self.order_size.spec != 1:
             block["order_size"] = self.order_size.spec
         windows: list[dict[str, Any]] = []
@@ -93,7 +93,7 @@ class DemandFit:
                     {
                         "start_day": (w - first) % 7,
                         "end_day": (w - first) % 7 + 1,
-                        "multiplier": _round(float(s.week[w])),
+                        "multiplier": significant(float(s.week[w])),
                         "repeat_every_days": 7,
                     }
                 )
@@ -101,7 +101,7 @@ class DemandFit:
             spec: dict[str, Any] = {
                 "start_day": window.start,
                 "end_day": window.end,
-                "multiplier": _round(window.multiplier),
+                "multiplier": significant(window.multiplier),
             }
             if s.yearly:
                 spec["repeat_every_days"] = YEAR
@@ -111,7 +111,7 @@ class DemandFit:
         return block
 
 
-def _round(x: float, digits: int = 4) -> float:
+def significant(x: float, digits: int = 4) -> float:
     """``x`` to ``digits`` significant digits (for the written fragment)."""
     if x == 0 or not math.isfinite(x):
         return float(x)
@@ -240,7 +240,7 @@ def fit_order_size(sizes: np.ndarray) -> OrderSizeFit:
         "weights": [int(f) for f in freq],
     }
     if aic_poi <= aic_emp:
-        spec: Any = {"dist": "poisson", "mean": _round(lam), "min": 1}
+        spec: Any = {"dist": "poisson", "mean": significant(lam), "min": 1}
         chosen = "poisson"
     else:
         spec, chosen = empirical, "empirical"

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from simulator.fitting.demand import _round
+from simulator.fitting.demand import significant
 
 BOOTSTRAP = 199
 """Parametric bootstrap samples behind the chosen family's p-value."""
@@ -144,7 +144,7 @@ BOOTSTRAPPED = ("exponential", "gamma", "lognormal", "normal", "uniform")
 
 def spec_of(family: str, params: dict[str, float]) -> dict[str, Any]:
     """The DESIGN §3 distribution of a fitted family."""
-    return {"dist": family, **{k: _round(v) for k, v in params.items()}}
+    return {"dist": family, **{k: significant(v) for k, v in params.items()}}
 
 
 def empirical_spec(values: np.ndarray) -> dict[str, Any]:
@@ -231,7 +231,7 @@ def fit_lead_times(values: np.ndarray, supplier: str, product: str | None = None
     chosen = "empirical"
     spec: Any = empirical_spec(x)
     if n > 0 and float(x.max() - x.min()) == 0:
-        chosen, spec = "constant", _round(float(x[0]))
+        chosen, spec = "constant", significant(float(x[0]))
         notes.append("every lead time is the same: written as a constant")
     elif candidates:
         best = candidates[0]

@@ -33,14 +33,11 @@ class RowProblem:
         return f"{where}: {self.message}"
 
 
-Problem = RowProblem
-
-
 class HistoryError(ValueError):
     """A history file could not be read; ``problems`` holds every problem found."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: list[Problem] = list(problems)
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        self.problems: list[RowProblem] = list(problems)
         """Every problem found (never empty)."""
         super().__init__(self.problems)
 
@@ -75,30 +72,32 @@ class Table:
     headers: dict[str, str]
     """Column name -> the header it has in the file (for messages)."""
     rows: list[Row] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
     matched: set[str] = field(default_factory=set)
     """Column names whose mapped header (``--column NAME=HEADER``) the file has."""
 
     def problem(self, line: int | None, column: str | None, message: str) -> None:
         """Record a problem at ``line`` in ``column`` (named by its header in the file)."""
         shown = self.headers.get(column, column) if column is not None else ""
-        self.problems.append(Problem(self.file, line, shown or "", message))
+        self.problems.append(RowProblem(self.file, line, shown or "", message))
 
 
 def parse_columns(items: Sequence[str], known: Sequence[str]) -> dict[str, str]:
     """``["time=Order Date", ...]`` as {column name: header}; raises HistoryError."""
     mapping: dict[str, str] = {}
-    problems: list[Problem] = []
+    problems: list[RowProblem] = []
     for item in items:
         name, sep, header = item.partition("=")
         name, header = name.strip(), header.strip().strip('"').strip("'")
         if not sep or not name or not header:
             problems.append(
-                Problem(f"--column {item}", None, "", 'must be NAME=HEADER, e.g. time="Order Date"')
+                RowProblem(
+                    f"--column {item}", None, "", 'must be NAME=HEADER, e.g. time="Order Date"'
+                )
             )
         elif name not in known:
             problems.append(
-                Problem(
+                RowProblem(
                     f"--column {item}",
                     None,
                     "",
@@ -132,24 +131,24 @@ def read_table(
     shown = shown if shown is not None else os.fspath(path)
     file = Path(path)
     if not file.exists():
-        raise HistoryError([Problem(shown, None, "", "no such file")])
+        raise HistoryError([RowProblem(shown, None, "", "no such file")])
     if not file.is_file():
-        raise HistoryError([Problem(shown, None, "", "not a regular file")])
+        raise HistoryError([RowProblem(shown, None, "", "not a regular file")])
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         line = text_line(file.read_bytes(), exc.start)
         raise HistoryError(
-            [Problem(shown, line, "", "not UTF-8 text (save the export as UTF-8 CSV)")]
+            [RowProblem(shown, line, "", "not UTF-8 text (save the export as UTF-8 CSV)")]
         ) from None
     except OSError as exc:
         raise HistoryError(
-            [Problem(shown, None, "", f"cannot read: {exc.strerror or exc}")]
+            [RowProblem(shown, None, "", f"cannot read: {exc.strerror or exc}")]
         ) from None
     if not text.strip():
         names = ", ".join(c.name for c in columns)
         raise HistoryError(
-            [Problem(shown, None, "", f"empty file (expected a header row: {names})")]
+            [RowProblem(shown, None, "", f"empty file (expected a header row: {names})")]
         )
     reader = csv.reader(text.splitlines(keepends=True), dialect=_dialect(text))
     lines = _numbered(reader)
@@ -157,7 +156,7 @@ def read_table(
     found = {h.strip().lower(): i for i, h in enumerate(header) if h.strip()}
     index: dict[str, int] = {}
     headers: dict[str, str] = {}
-    missing: list[Problem] = []
+    missing: list[RowProblem] = []
     listed = ", ".join(h.strip() for h in header if h.strip())
     for column in columns:
         wanted = mapping.get(column.name, column.name)
@@ -167,7 +166,7 @@ def read_table(
             headers[column.name] = header[position].strip()
         elif column.name in mapping and column.required:
             missing.append(
-                Problem(
+                RowProblem(
                     shown,
                     header_line,
                     column.name,
@@ -177,7 +176,7 @@ def read_table(
             )
         elif column.required:
             missing.append(
-                Problem(
+                RowProblem(
                     shown,
                     header_line,
                     column.name,
@@ -198,7 +197,7 @@ def read_table(
         values = {name: (cells[i] if i < len(cells) else "") for name, i in index.items()}
         table.rows.append(Row(line, values))
     if not table.rows and not table.problems:
-        raise HistoryError([Problem(shown, header_line, "", "no data rows after the header")])
+        raise HistoryError([RowProblem(shown, header_line, "", "no data rows after the header")])
     return table
 
 
