@@ -80,6 +80,8 @@ def command(
 
         try:
             written = write_fit_charts(result, plot)
+        except ImportError:
+            fail("Error: --plot needs matplotlib: pip install 'backorder-sim[report]'")
         except OSError as exc:
             fail(f"Error: cannot write charts to {plot}: {exc.strerror or exc}")
         for path in written:

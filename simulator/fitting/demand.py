@@ -32,7 +32,8 @@ class Dispersion:
     p_value: float
     """Two-sided p-value of X² under the Poisson model."""
     verdict: str
-    """``poisson``, ``overdispersed`` or ``underdispersed`` (at the 5% level)."""
+    """``poisson``, ``overdispersed`` or ``underdispersed`` (at the 5% level), or
+    ``no orders``."""
 
 
 @dataclass
@@ -205,6 +206,8 @@ def dispersion_test(
     """Pearson's dispersion test of daily counts against their fitted expectations."""
     x2 = pearson(counts, expected, exposed & (expected > 0))
     dof = max(int((exposed & (expected > 0)).sum()) - params, 1)
+    if counts[exposed].sum() == 0:
+        return Dispersion(math.nan, dof, math.nan, "no orders")
     upper = float(stats.chi2.sf(x2, dof))
     lower = float(stats.chi2.cdf(x2, dof))
     p = min(1.0, 2 * min(upper, lower))

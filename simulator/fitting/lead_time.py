@@ -265,7 +265,7 @@ def fit_lead_times(values: np.ndarray, supplier: str, product: str | None = None
         )
     if n and bool((x == np.round(x)).all()):
         notes.append(
-            "lead times are whole days (recorded by date): families fit the rounded values"
+            "lead times are whole numbers of days: the families are fitted to rounded values"
         )
     return LeadTimeFit(
         supplier, product, n, mean, mean - half, mean + half, sd, candidates, chosen, spec, x, notes

@@ -44,9 +44,13 @@ def render_fit(result: FitResult) -> str:
             f"  (base outside windows {_g(s.base)})"
         )
         d = fit.dispersion
-        out.append(
-            f"  dispersion index   {d.index:.3f}  (p = {_p(d.p_value)}, {d.dof} dof): {d.verdict}"
-        )
+        if d.verdict == "no orders":
+            out.append("  dispersion index   -  (no orders)")
+        else:
+            out.append(
+                f"  dispersion index   {d.index:.3f}  (p = {_p(d.p_value)}, {d.dof} dof): "
+                f"{d.verdict}"
+            )
         if s.weekly_p is None:
             out.append("  weekly pattern     not tested (under four weeks)")
         else:
