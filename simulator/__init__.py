@@ -21,17 +21,21 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import compare, load_scenario, run, sweep
+    from simulator.api import compare, fit, load_scenario, run, sweep
     from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.result import PolicyResult, RunResult
     from simulator.experiment.sweep import SweepResult
+    from simulator.fitting import FitResult
+    from simulator.history import HistoryError
     from simulator.metrics.summary import Summary
     from simulator.scenario import LoadedScenario, ScenarioError
 
 __all__ = [
     "CompareResult",
     "ExperimentError",
+    "FitResult",
+    "HistoryError",
     "LoadedScenario",
     "PolicyResult",
     "RunResult",
@@ -40,6 +44,7 @@ __all__ = [
     "SweepResult",
     "__version__",
     "compare",
+    "fit",
     "load_scenario",
     "run",
     "sweep",
@@ -52,6 +57,9 @@ _LAZY: dict[str, str] = {
     "run": "simulator.api",
     "sweep": "simulator.api",
     "SweepResult": "simulator.experiment.sweep",
+    "fit": "simulator.api",
+    "FitResult": "simulator.fitting",
+    "HistoryError": "simulator.history",
     "ExperimentError": "simulator.experiment.errors",
     "PolicyResult": "simulator.experiment.result",
     "RunResult": "simulator.experiment.result",

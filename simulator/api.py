@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.experiment.compare import (
     CompareResult,
@@ -33,6 +33,9 @@ from simulator.experiment.targets import (
 )
 from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
+
+if TYPE_CHECKING:
+    from simulator.fitting import FitResult
 
 
 def load_scenario(
@@ -251,3 +254,25 @@ UNSWEPT = {
     "sweep": "the sweep: block cannot vary itself",
 }
 """Top-level keys a sweep cannot vary, and why."""
+
+
+def fit(
+    orders: str | os.PathLike[str],
+    deliveries: str | os.PathLike[str] | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+) -> FitResult:
+    """Fit demand (per product) and lead times (per supplier) from the planner's own CSVs.
+
+    ``orders`` has one row per customer order (``time``, ``product``, ``quantity``,
+    ``in_stock``), ``deliveries`` one per supplier order (``supplier``, ``product``,
+    ``ordered``, ``received``, ``quantity``); ``columns`` maps those names to the files' own
+    headers (``{"time": "Order Date"}``). The result's ``fragment_yaml()`` is a scenario
+    fragment to ``extends:``; ``to_dict()`` is the JSON of ``backorder-sim fit --format json``.
+
+    Raises ``HistoryError`` (a ValueError) listing every bad row as ``FILE:LINE: column:
+    message``.
+    """
+    from simulator.fitting import fit_history
+
+    return fit_history(orders, deliveries, columns)

@@ -28,12 +28,13 @@ from simulator.metrics.record import ReplicationMetrics
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.customers import BLOCK, CustomerSource, customer_process
+from simulator.model.history_arrivals import HistoryArrivals
 from simulator.model.store import Store
 from simulator.model.suppliers import Supplier, pooled_metrics
 from simulator.policies.backorder import BackorderPolicy
 from simulator.policies.replenishment import make_replenishment
 from simulator.policies.sourcing import make_sourcing
-from simulator.scenario.schema import Backorder, Scenario
+from simulator.scenario.schema import Backorder, HistoryDemand, Scenario
 from simulator.streams import RandomStreams
 
 
@@ -136,9 +137,20 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
             )
             store.alone = len(group) == 1
             stores[pid] = store
-            sources[pid] = CustomerSource(
-                pid, product.demand, scenario.customers, store, streams, block
-            )
+            if isinstance(product.demand, HistoryDemand):
+                sources[pid] = HistoryArrivals(
+                    pid,
+                    product.demand,
+                    scenario.customers,
+                    store,
+                    streams,
+                    scenario.horizon_days,
+                    block,
+                )
+            else:
+                sources[pid] = CustomerSource(
+                    pid, product.demand, scenario.customers, store, streams, block
+                )
         parts.append(Part(env, clock, stores, suppliers, sources))
     all_stores = {pid: store for part in parts for pid, store in part.stores.items()}
     return Model(parts, {pid: all_stores[pid] for pid in scenario.products}, copies)

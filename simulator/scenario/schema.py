@@ -13,6 +13,7 @@ file) is invalid, which stops pydantic before the model validator.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -151,6 +152,55 @@ class Demand(Strict):
         return value
 
 
+def _history_start(value: Any) -> Any:
+    """``start:`` as a date-time (a YAML date, date-time or ISO text) or a number of days."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"must be a date (YYYY-MM-DD), a date-time or a number of days, got {value!r}")
+
+
+class HistoryDemand(Strict):
+    """Demand taken from an orders history (a CSV file) instead of a rate."""
+
+    history: Annotated[str, Field(min_length=1)]
+    """The orders CSV (as for ``fit``), relative to the scenario file; a local file."""
+    product: Annotated[str, Field(min_length=1)] | None = None
+    """The product whose orders are used (default: this product's own id)."""
+    mode: Literal["replay", "bootstrap"] = "replay"
+    """``replay``: the recorded orders, the same in every replication; ``bootstrap``: each
+    replication resamples whole blocks of `block_days` days of the history."""
+    block_days: Annotated[int, Field(ge=1)] = 7
+    """Length of the blocks a bootstrap resamples."""
+    start: Annotated[dt.datetime | float | None, BeforeValidator(_history_start)] = None
+    """Day 0 of the history (default: the first day of the file); orders before it are
+    left out."""
+
+
+def _demand_kind(value: Any) -> str:
+    """Which form of ``demand`` a value is: with ``history:`` it is a history, else a rate."""
+    if isinstance(value, HistoryDemand) or (isinstance(value, dict) and "history" in value):
+        return "history"
+    return "rate"
+
+
+DemandSpec = Annotated[
+    Annotated[Demand, Tag("rate")] | Annotated[HistoryDemand, Tag("history")],
+    Discriminator(_demand_kind),
+]
+"""A product's demand: a rate (``rate_per_day``, ...) or a history (``history: FILE``)."""
+
+
 class _Review(Strict):
     review_period_days: PosFloat | None = None
     """Periodic review every T days (at 0, T, 2T, ...); absent means continuous review."""
@@ -274,7 +324,7 @@ class Product(Strict):
     """What one unit costs to buy, where its supplier gives no ``unit_cost`` for it
     (absent: 0)."""
     initial_on_hand: Annotated[int, Field(ge=0)] = 0
-    demand: Demand
+    demand: DemandSpec
     replenishment: ReplenishmentSpec
     sourcing: SourcingSpec | None = None
     """Absent: the scenario's default `sourcing:`, else the only supplier."""
