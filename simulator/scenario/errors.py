@@ -4,7 +4,8 @@ Every problem is one line, ``file:line: key.path: message``. The parts:
 
 - ``file`` is the file name as the user gave it (parents named by ``extends:`` are shown
   relative to the child's name), ``<dict>`` for a scenario given as a Python mapping, or
-  ``--set`` for a value that came from a ``--set KEY=VALUE`` item;
+  ``--set`` for a value that came from a ``--set KEY=VALUE`` item (``--vary`` for one set
+  by a grid point);
 - ``line`` is the 1-based line of the key or list item, absent when unknown (a missing
   file, a mapping input, a ``--set`` value);
 - ``path`` is the dotted key path (``products.widget.demand.rate_per_day``, list items as
@@ -26,6 +27,9 @@ from typing import Any
 SET_FILE = "--set"
 """The ``file`` of problems in values that came from ``--set`` items."""
 
+VARY_FILE = "--vary"
+"""The ``file`` of problems in values that came from a grid point (``--vary`` settings)."""
+
 DICT_FILE = "<dict>"
 """The ``file`` of problems in a scenario given as a Python mapping."""
 
@@ -44,8 +48,8 @@ class Problem:
     """What is wrong, in a few words, with the bad value when there is one."""
 
     def __str__(self) -> str:
-        if self.file == SET_FILE:
-            where = f"{SET_FILE} {self.path}" if self.path else SET_FILE
+        if self.file in (SET_FILE, VARY_FILE):
+            where = f"{self.file} {self.path}" if self.path else self.file
             return f"{where}: {self.message}"
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.path:
