@@ -17,8 +17,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import load_scenario, run
+    from simulator.api import load_scenario, optimize, run
     from simulator.experiment.errors import ExperimentError
+    from simulator.experiment.optimize_answer import OptimizeResult
     from simulator.experiment.result import PolicyResult, RunResult
     from simulator.metrics.summary import Summary
     from simulator.scenario import LoadedScenario, ScenarioError
@@ -26,18 +27,22 @@ if TYPE_CHECKING:
 __all__ = [
     "ExperimentError",
     "LoadedScenario",
+    "OptimizeResult",
     "PolicyResult",
     "RunResult",
     "ScenarioError",
     "Summary",
     "__version__",
     "load_scenario",
+    "optimize",
     "run",
 ]
 
 _LAZY: dict[str, str] = {
     "load_scenario": "simulator.api",
     "run": "simulator.api",
+    "optimize": "simulator.api",
+    "OptimizeResult": "simulator.experiment.optimize_answer",
     "ExperimentError": "simulator.experiment.errors",
     "PolicyResult": "simulator.experiment.result",
     "RunResult": "simulator.experiment.result",

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.experiment.result import RunResult
 from simulator.experiment.runner import Progress, run_experiment
 from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
+
+if TYPE_CHECKING:
+    from simulator.experiment.optimize_answer import OptimizeResult
 
 
 def load_scenario(
@@ -65,6 +68,68 @@ def run(
         loaded = load_scenario(scenario, sets)
     return run_experiment(
         loaded,
+        policies=policies,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        progress=progress,
+    )
+
+
+def optimize(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    *,
+    vary: Sequence[str] = (),
+    objective: str | None = None,
+    constraints: Sequence[str] = (),
+    budget: int | None = None,
+    indifference: float | None = None,
+    sets: Sequence[str] = (),
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> OptimizeResult:
+    """Search settings for the best objective under constraints, with a confidence statement.
+
+    The options are those of ``backorder-sim optimize``: ``vary`` holds ``"KEY=START:STOP:STEP"``
+    or ``"KEY=V1,V2,..."`` specs, ``objective`` is ``"METRIC:max"`` or ``"METRIC:min"``,
+    ``constraints`` are ``"METRIC>=VALUE"`` / ``"METRIC<=VALUE"``, ``budget`` caps the
+    replications simulated, ``indifference`` is δ. Each one given replaces the field of the
+    scenario's ``optimize:`` block. ``replications`` are the full replications (the most any
+    candidate gets); ``policies`` default to every policy, each searched on its own. The
+    result's ``to_dict()`` is the JSON of ``optimize --format json``.
+
+    Raises ``ScenarioError`` for a bad scenario or setting and ``ExperimentError`` for a bad
+    option.
+    """
+    from simulator.experiment.optimize_run import optimize_experiment
+    from simulator.experiment.optimize_spec import build_spec
+
+    if isinstance(scenario, LoadedScenario):
+        if sets:
+            raise ValueError(
+                "sets are applied when loading: pass a path or a mapping, not a loaded scenario"
+            )
+        loaded = scenario
+    else:
+        loaded = load_scenario(scenario, sets)
+    block = loaded.scenario.optimize
+    spec = build_spec(
+        None if block is None else block.model_dump(),
+        loaded.scenario.objective.model_dump(),
+        vary=vary,
+        objective=objective,
+        constraints=constraints,
+        budget=budget,
+        indifference=indifference,
+    )
+    return optimize_experiment(
+        loaded,
+        spec,
         policies=policies,
         replications=replications,
         seed=seed,

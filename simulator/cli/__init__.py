@@ -25,6 +25,7 @@ EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, str] = {
     "validate": "Check scenario files and print every problem.",
     "run": "Run every policy and print each metric's mean and 95% interval.",
+    "optimize": "Search settings for the best objective under service-level constraints.",
 }
 """Command name -> its one-line help (shown by ``--help`` without importing the command).
 The command itself is ``simulator.cli.<name>.command``."""
