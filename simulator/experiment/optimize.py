@@ -23,6 +23,7 @@ The final answer (:mod:`simulator.experiment.optimize_answer`) says what the pro
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,8 @@ class Evaluator:
         self.simulate = simulate
         self.budget = budget
         """The most replications that may be simulated in all (None: no cap)."""
+        self.budget_text = f"budget (={budget})"
+        """How messages name the budget (a policy's share of it, when several are searched)."""
         self.used = 0
         """Replications simulated so far."""
         self.progress = progress
@@ -204,11 +207,14 @@ class Screening:
 
 
 def first_stage_size(full: int) -> int:
-    """n0: a fifth of the full replications, at least 5 (at most the full replications).
+    """n0: a quarter of the full replications, at least 5 and at most 10 (and never more
+    than the full replications).
 
-    Kim & Nelson recommend n0 of 10 or more; a smaller n0 still guarantees the same
-    confidence, it just needs more replications later (h² grows as n0 shrinks)."""
-    return min(full, max(5, math.ceil(full / 5)))
+    Kim & Nelson recommend n0 of about 10: enough to estimate the variances, few enough
+    not to spend much on candidates that are clearly out. A smaller n0 keeps the same
+    confidence, at the cost of a wider boundary (h² grows as n0 shrinks).
+    """
+    return min(full, max(5, min(10, full // 4)))
 
 
 def screen(
@@ -232,7 +238,7 @@ def screen(
     if affordable < n0:
         if affordable < 2:
             raise ExperimentError(
-                f"budget (={evaluator.budget}) is too small: the first stage needs at least "
+                f"{evaluator.budget_text} is too small: the first stage needs at least "
                 f"2 replications of each of the {len(candidates)} candidates "
                 f"({2 * len(candidates)}), {evaluator.remaining:g} remain"
             )
@@ -295,11 +301,26 @@ class Grid(Protocol):
     shape: tuple[int, ...]
     """How many values each key has."""
 
-    def __getitem__(self, coords: tuple[int, ...]) -> Candidate: ...
+    def get(self, coords: tuple[int, ...]) -> Candidate | None:
+        """The candidate at ``coords`` (None: the scenario refuses its settings)."""
+
+    def start(self) -> tuple[int, ...]:
+        """Where the search starts: the middle, or the accepted point nearest to it."""
 
     def evaluated(self) -> list[Candidate]:
         """The candidates simulated so far, in grid order."""
-        ...
+
+
+def box(at: tuple[int, ...], shape: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """The points around ``at`` the final screening also gets: every point within 2 steps
+    along every key when there are at most :data:`SCREEN_LIMIT` of them (two keys), else
+    within 1 step (and along at most the first 3 keys), inside the grid."""
+    radius = 2 if 5 ** len(shape) <= SCREEN_LIMIT else 1
+    ranges = [
+        range(max(0, x - radius), min(n, x + radius + 1)) if axis < 3 else range(x, x + 1)
+        for axis, (x, n) in enumerate(zip(at, shape, strict=True))
+    ]
+    return list(itertools.product(*ranges))
 
 
 def pattern_search(
@@ -317,7 +338,8 @@ def pattern_search(
     key's range, moves to the best polled neighbour while one is better, and halves the
     steps when none is; it stops at steps of 1 with no better neighbour, or when the budget
     cannot pay for the next poll. The finalists are the :data:`FINALISTS` best points seen
-    and every neighbour (±1 along each key) of the point where it stopped.
+    and the :func:`box` around the point where it stopped (the optimum of an inventory cost
+    often lies in a diagonal valley, which a search along the axes approaches slowly).
     """
 
     def score(c: Candidate) -> tuple[float, float]:
@@ -328,35 +350,42 @@ def pattern_search(
             miss += k.shortfall(mean) / (abs(k.value) or 1.0)
         return (miss, -float(objective_matrix([c], goal, n0).mean()))
 
-    def visit(points: list[tuple[int, ...]]) -> list[Candidate] | None:
-        todo = [grid[p] for p in points if len(grid[p].replications) < n0]
-        if n0 * len(todo) > evaluator.remaining:
-            return None
-        evaluator.extend(todo, n0)
-        return [grid[p] for p in points]
-
-    shape = grid.shape
-    current = tuple(n // 2 for n in shape)
-    if visit([current]) is None:
-        raise ExperimentError(
-            f"budget (={evaluator.budget}) is too small to evaluate even one candidate "
-            f"at {n0} replications"
-        )
-    steps = [max(1, n // 4) for n in shape]
-    while True:
-        polls = []
+    def neighbours(at: tuple[int, ...], steps: Sequence[int]) -> list[Candidate]:
+        """The accepted points ±step along each key from ``at``."""
+        found = []
         for axis, step in enumerate(steps):
             for move in (-step, step):
-                p = list(current)
+                p = list(at)
                 p[axis] += move
-                if 0 <= p[axis] < shape[axis]:
-                    polls.append(tuple(p))
-        seen = visit(polls)
-        if seen is None:
+                if 0 <= p[axis] < grid.shape[axis]:
+                    c = grid.get(tuple(p))
+                    if c is not None:
+                        found.append(c)
+        return found
+
+    def visit(points: list[Candidate]) -> bool:
+        """Run n0 replications of the points not yet run; False if the budget cannot."""
+        todo = [c for c in points if len(c.replications) < n0]
+        if n0 * len(todo) > evaluator.remaining:
+            return False
+        evaluator.extend(todo, n0)
+        return True
+
+    current = grid.get(grid.start())
+    assert current is not None
+    if not visit([current]):
+        raise ExperimentError(
+            f"{evaluator.budget_text} is too small to evaluate even one candidate "
+            f"at {n0} replications"
+        )
+    steps = [max(1, n // 4) for n in grid.shape]
+    while True:
+        polls = neighbours(current.coords, steps)
+        if not visit(polls):
             break
-        best = min([grid[current], *seen], key=score)
-        if best is not grid[current]:
-            current = best.coords
+        best = min([current, *polls], key=score)
+        if best is not current:
+            current = best
             continue
         if all(step == 1 for step in steps):
             break
@@ -364,20 +393,10 @@ def pattern_search(
     evaluated = [c for c in grid.evaluated() if len(c.replications) >= n0]
     ranked = sorted(evaluated, key=score)
     finalists = {id(c): c for c in ranked[:FINALISTS]}
-    around = [grid[current]]
-    for axis in range(len(shape)):
-        for move in (-1, 1):
-            p = list(current)
-            p[axis] += move
-            if 0 <= p[axis] < shape[axis]:
-                around.append(grid[tuple(p)])
-    affordable = [c for c in around if len(c.replications) >= n0]
-    unseen = [c for c in around if len(c.replications) < n0]
-    if n0 * len(unseen) <= evaluator.remaining:
-        evaluator.extend(unseen, n0)
-        affordable = around
-    for c in affordable:
-        finalists.setdefault(id(c), c)
+    around = [c for c in map(grid.get, box(current.coords, grid.shape)) if c is not None]
+    if visit(around):
+        for c in around:
+            finalists.setdefault(id(c), c)
     chosen = sorted(finalists.values(), key=lambda c: c.index)
     for c in evaluated:
         if id(c) not in finalists:

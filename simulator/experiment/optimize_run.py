@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from simulator.experiment.errors import ExperimentError
 from simulator.experiment.executors import SimulateFn, get_executor
@@ -22,7 +23,8 @@ from simulator.experiment.optimize_answer import OptimizeResult, PolicyOptimum, 
 from simulator.experiment.optimize_spec import OptimizeSpec
 from simulator.experiment.runner import select_policies
 from simulator.model import simulation
-from simulator.scenario import LoadedScenario
+from simulator.scenario import LoadedScenario, ResolvedPolicy, ScenarioError
+from simulator.scenario.schema import Backorder
 
 
 class _Grid:
@@ -36,7 +38,9 @@ class _Grid:
         self.values = [spec.vary[key] for key in self.keys]
         self.shape = tuple(len(v) for v in self.values)
         self.size = math.prod(self.shape)
-        self._built: dict[tuple[int, ...], Candidate] = {}
+        self._built: dict[tuple[int, ...], Candidate | None] = {}
+        self.refused: list[tuple[dict[str, Any], ScenarioError]] = []
+        """Points the scenario refuses (an order quantity below a reorder point's bound)."""
 
     def index(self, coords: tuple[int, ...]) -> int:
         """The position of ``coords`` in grid order (the first key varies slowest)."""
@@ -45,28 +49,60 @@ class _Grid:
             position = position * n + coord
         return position
 
-    def __getitem__(self, coords: tuple[int, ...]) -> Candidate:
+    def get(self, coords: tuple[int, ...]) -> Candidate | None:
+        """The candidate at ``coords``, or None when the scenario refuses its settings."""
         if coords not in self._built:
             settings = {k: v[i] for k, v, i in zip(self.keys, self.values, coords, strict=True)}
-            resolved = apply_settings(self.loaded, settings).policy(self.policy)
-            self._built[coords] = Candidate(self.index(coords), coords, settings, resolved)
+            try:
+                resolved = apply_settings(self.loaded, settings).policy(self.policy)
+            except ScenarioError as exc:
+                self.refused.append((settings, exc))
+                self._built[coords] = None
+            else:
+                self._built[coords] = Candidate(self.index(coords), coords, settings, resolved)
         return self._built[coords]
 
     def all(self) -> list[Candidate]:
-        """Every candidate, in grid order."""
-        return [self[coords] for coords in itertools.product(*(range(n) for n in self.shape))]
+        """Every candidate the scenario accepts, in grid order."""
+        points = itertools.product(*(range(n) for n in self.shape))
+        return [c for c in map(self.get, points) if c is not None]
 
     def evaluated(self) -> list[Candidate]:
         """The candidates with replications, in grid order."""
-        return sorted((c for c in self._built.values() if c.replications), key=lambda c: c.index)
+        built = (c for c in self._built.values() if c is not None and c.replications)
+        return sorted(built, key=lambda c: c.index)
 
-    def changes_policy(self) -> bool:
-        """Whether the varied keys change this policy at all (first point against last)."""
-        if self.size == 1:
+    def start(self) -> tuple[int, ...]:
+        """The middle of the grid, or the accepted point nearest to it (in grid order)."""
+        middle = self.index(tuple(n // 2 for n in self.shape))
+        for offset in range(self.size):
+            for position in (middle - offset, middle + offset):
+                if 0 <= position < self.size:
+                    coords = self.coords(position)
+                    if self.get(coords) is not None:
+                        return coords
+        raise self.refused[0][1]
+
+    def coords(self, position: int) -> tuple[int, ...]:
+        """The inverse of :meth:`index`."""
+        out = []
+        for n in reversed(self.shape):
+            position, coord = divmod(position, n)
+            out.append(coord)
+        return tuple(reversed(out))
+
+    def changes_policy(self, candidates: list[Candidate]) -> bool:
+        """Whether the varied keys change this policy at all (first candidate against last)."""
+        if len(candidates) < 2:
             return True
-        first = self[tuple(0 for _ in self.shape)].policy
-        last = self[tuple(n - 1 for n in self.shape)].policy
-        return (first.scenario, first.backorder) != (last.scenario, last.backorder)
+        first, last = candidates[0].policy, candidates[-1].policy
+
+        def what_runs(policy: ResolvedPolicy) -> tuple[Any, Backorder]:
+            # the list of policies is part of each policy's scenario, but the model reads
+            # only the policy's own backorder block from it
+            return policy.scenario.model_dump(exclude={"policies"}), policy.backorder
+
+        return what_runs(first) != what_runs(last)
 
 
 def optimize_experiment(
@@ -108,7 +144,16 @@ def optimize_experiment(
     results: dict[str, PolicyOptimum] = {}
     for policy in chosen:
         grid = _Grid(loaded, policy.name, spec)
-        if not grid.changes_policy():
+        if grid.size <= SCREEN_LIMIT:
+            search, pool = "screening", grid.all()
+            if not pool:
+                raise grid.refused[0][1]
+            ends = pool
+        else:
+            search = "pattern"
+            corners = [tuple(0 for _ in grid.shape), tuple(n - 1 for n in grid.shape)]
+            ends = [c for c in map(grid.get, [grid.start(), *corners]) if c is not None]
+        if not grid.changes_policy(ends):
             message = f"varying {', '.join(grid.keys)} does not change policy {policy.name!r}"
             if policies is not None:
                 raise ExperimentError(message)
@@ -118,10 +163,12 @@ def optimize_experiment(
         evaluator = Evaluator(
             runner, base_seed, simulate_fn, budget, progress, expected=grid.size * n0
         )
-        if grid.size <= SCREEN_LIMIT:
-            search, pool = "screening", grid.all()
-        else:
-            search = "pattern"
+        if budget is not None and len(chosen) > 1:
+            evaluator.budget_text = (
+                f"the budget's share per policy (={budget} of {spec.budget}, {len(chosen)} "
+                "policies)"
+            )
+        if search == "pattern":
             pool = pattern_search(grid, evaluator, spec.goal, spec.constraints, n0)
         outcome = screen(pool, evaluator, spec.goal, spec.constraints, full, spec.indifference)
         results[policy.name] = answer(
@@ -131,11 +178,18 @@ def optimize_experiment(
             goal=spec.goal,
             constraints=spec.constraints,
             search=search,
-            grid_size=grid.size,
+            grid_size=grid.size - (len(grid.refused) if search == "screening" else 0),
             full=full,
             used=evaluator.used,
             finalists=len(pool),
         )
+        if grid.refused:
+            settings, exc = grid.refused[0]
+            shown = ", ".join(f"{k}={v}" for k, v in settings.items())
+            notes.append(
+                f"policy {policy.name!r}: {len(grid.refused)} grid point(s) the scenario refuses "
+                f"were left out, e.g. {shown}: {exc.problems[0]}"
+            )
     if not results:
         raise ExperimentError(notes[0].removesuffix(": skipped") if notes else "no policy")
     return OptimizeResult(
