@@ -209,13 +209,11 @@ def answer(
 ) -> PolicyOptimum:
     """Choose among the screening's survivors and say what is known (module docstring)."""
     delta = outcome.delta
-    where = (
-        f"the {grid_size} candidates"
-        if search == "screening"
-        else f"the {finalists} finalists of a pattern search over a grid of {grid_size}"
-    )
+    where = f"the {grid_size} candidates" if search == "screening" else f"the {finalists} finalists"
     if constraints:
         where += " that meet the constraints"
+    if search == "pattern":
+        where += f" (of a pattern search over a grid of {grid_size})"
     zone = f"δ = {delta:g} {goal.metric}"
     contenders = outcome.contenders
     feasible = [c for c in contenders if status_of(c, constraints) == FEASIBLE]
@@ -223,9 +221,15 @@ def answer(
     if search == "pattern":
         tail = f" (the search assumes {goal.metric} is unimodal along each key)"
     if feasible:
-        if len(contenders) == 1 and outcome.reason == "decided":
+        if len(contenders) == 1:  # the screening set every other candidate aside
             chosen = feasible[0]
             statement = f"{chosen.label} is the best of {where} within {zone} with 95% confidence"
+        elif len(feasible) == 1:
+            chosen = feasible[0]
+            statement = (
+                f"{chosen.label} is the only candidate still in contention that is shown to "
+                f"meet the constraints (of {where})"
+            )
         else:
             count = min(len(c.replications) for c in feasible)
             ranking = rank({c.label: c.values(goal.metric, count) for c in feasible}, goal.goal)
@@ -296,7 +300,7 @@ def answer(
         key=lambda c: _mean(c, goal),
         reverse=True,
     )[:RUNNERS_UP]
-    missed = [c for c in evaluated if c is not chosen and c not in others]
+    missed = [c for c in evaluated if c is not chosen and status_of(c, constraints) == INFEASIBLE]
     if constraints and missed and len(others) < RUNNERS_UP + 1:
         others.append(min(missed, key=lambda c: _miss(c, goal, constraints)))
     runners = []
