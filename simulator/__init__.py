@@ -2,11 +2,15 @@
 
 The library API, for notebooks and scripts::
 
-    from simulator import load_scenario, run
+    from simulator import compare, load_scenario, run, sweep
 
     result = run("holiday.yaml", replications=20)  # every policy, common random numbers
     print(result.table())  # policies side by side: mean ± 95% half-width
     data = result.to_dict()  # the JSON of `backorder-sim run --format json`
+    verdict = compare("holiday.yaml")  # paired differences, ranking, recommendation
+    print(verdict.recommendation)
+    grid = sweep("holiday.yaml", ["products.widget.replenishment.reorder_point=80:160:20"])
+    grid.rows  # one row per point and policy, as `backorder-sim sweep` writes them
 
 Names are imported on first use, so ``import simulator`` stays light.
 """
@@ -17,14 +21,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import load_scenario, optimize, run
+    from simulator.api import compare, load_scenario, optimize, run, sweep
+    from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.optimize_answer import OptimizeResult
     from simulator.experiment.result import PolicyResult, RunResult
+    from simulator.experiment.sweep import SweepResult
     from simulator.metrics.summary import Summary
     from simulator.scenario import LoadedScenario, ScenarioError
 
 __all__ = [
+    "CompareResult",
     "ExperimentError",
     "LoadedScenario",
     "OptimizeResult",
@@ -32,17 +39,24 @@ __all__ = [
     "RunResult",
     "ScenarioError",
     "Summary",
+    "SweepResult",
     "__version__",
+    "compare",
     "load_scenario",
     "optimize",
     "run",
+    "sweep",
 ]
 
 _LAZY: dict[str, str] = {
+    "compare": "simulator.api",
+    "CompareResult": "simulator.experiment.compare",
     "load_scenario": "simulator.api",
     "run": "simulator.api",
     "optimize": "simulator.api",
     "OptimizeResult": "simulator.experiment.optimize_answer",
+    "sweep": "simulator.api",
+    "SweepResult": "simulator.experiment.sweep",
     "ExperimentError": "simulator.experiment.errors",
     "PolicyResult": "simulator.experiment.result",
     "RunResult": "simulator.experiment.result",

@@ -15,8 +15,22 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from simulator.experiment.compare import (
+    CompareResult,
+    Objective,
+    compare_experiment,
+    parse_objective,
+)
+from simulator.experiment.errors import ExperimentError
+from simulator.experiment.precision import run_to_precision
 from simulator.experiment.result import RunResult
-from simulator.experiment.runner import Progress, run_experiment
+from simulator.experiment.runner import Plan, Progress, run_experiment
+from simulator.experiment.sweep import SweepResult
+from simulator.experiment.targets import (
+    DEFAULT_MAX_REPLICATIONS,
+    PrecisionTarget,
+    parse_precision,
+)
 from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
 
@@ -35,6 +49,27 @@ def load_scenario(
     return _load_scenario(path_or_mapping, sets)
 
 
+def _renderers() -> None:
+    """Import the reporting layer, which registers the results' renderers (``table()``)."""
+    import simulator.reporting  # noqa: F401
+
+
+def _loaded(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario, sets: Sequence[str]
+) -> LoadedScenario:
+    if isinstance(scenario, LoadedScenario):
+        if sets:
+            raise ValueError(
+                "sets are applied when loading: pass a path or a mapping, not a loaded scenario"
+            )
+        return scenario
+    return load_scenario(scenario, sets)
+
+
+def _targets(precision: Sequence[str | PrecisionTarget]) -> list[PrecisionTarget]:
+    return [parse_precision(t) if isinstance(t, str) else t for t in precision]
+
+
 def run(
     scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
     *,
@@ -44,6 +79,9 @@ def run(
     seed: int | None = None,
     executor: str = "process",
     workers: int | None = None,
+    scheduler: str | None = None,
+    precision: Sequence[str | PrecisionTarget] = (),
+    max_replications: int | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Run the policies of a scenario and summarise every metric across replications.
@@ -52,29 +90,170 @@ def run(
     :func:`load_scenario`; ``sets`` are ``"KEY=VALUE"`` overrides applied when loading (so
     they need a path or a mapping). The other options are those of ``backorder-sim run``:
     ``policies`` (default all, kept in the scenario's order), ``replications`` and ``seed``
-    (default the scenario's), ``executor`` (``"serial"`` or ``"process"``), ``workers``
-    (default one per CPU) and ``progress``, called as ``progress(done, total)``.
+    (default the scenario's), ``executor`` (``"serial"``, ``"process"`` or ``"dask"``),
+    ``workers`` (default one per CPU), ``scheduler`` (a Dask scheduler address such as
+    ``"tcp://10.0.0.5:8786"``; default: a local Dask cluster) and ``progress``, called as
+    ``progress(done, total)``.
+
+    ``precision`` targets (``"profit=500"``, ``"fill_rate=1%"``, as ``--precision``) add
+    replications in batches until every policy's 95% half-width on each named metric meets
+    its target (``%``: relative to that policy's mean), or ``max_replications`` (default
+    1000) are run; ``result.precision`` says how it ended. Stopping at n replications gives
+    exactly the numbers of a fixed run of n.
 
     Raises ``ScenarioError`` for a bad scenario and ``ExperimentError`` (a ValueError) for a
     bad option.
     """
-    if isinstance(scenario, LoadedScenario):
-        if sets:
-            raise ValueError(
-                "sets are applied when loading: pass a path or a mapping, not a loaded scenario"
-            )
-        loaded = scenario
-    else:
-        loaded = load_scenario(scenario, sets)
-    return run_experiment(
+    loaded = _loaded(scenario, sets)
+    _renderers()
+    targets = _targets(precision)
+    if not targets:
+        if max_replications is not None:
+            raise ExperimentError("--max-replications needs at least one --precision target")
+        return run_experiment(
+            loaded,
+            policies=policies,
+            replications=replications,
+            seed=seed,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            progress=progress,
+        )
+    plan = Plan.make(loaded, policies, seed, executor, workers, scheduler=scheduler)
+    count = loaded.scenario.replications if replications is None else replications
+    cap = DEFAULT_MAX_REPLICATIONS if max_replications is None else max_replications
+    return run_to_precision(
+        plan, targets, start=count, max_replications=cap, paired=False, progress=progress
+    )
+
+
+def compare(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    *,
+    sets: Sequence[str] = (),
+    objective: str | Objective | None = None,
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    precision: Sequence[str | PrecisionTarget] = (),
+    max_replications: int | None = None,
+    progress: Progress | None = None,
+) -> CompareResult:
+    """Run the policies and compare them, as ``backorder-sim compare`` does.
+
+    The options are those of :func:`run`, plus ``objective`` (``"profit:max"``,
+    ``"mean_wait_days:min"``; default the scenario's ``objective:``). The result holds the
+    run (``result.run``), the paired ``differences`` against the baseline (the first
+    policy), the ``ranking`` (multiple comparisons with the best), whether the best is
+    ``clear``, a sentence per policy and a ``recommendation``; ``to_dict()`` is the JSON of
+    ``compare --format json``. With ``precision``, the targets apply to the paired
+    differences against the baseline (``%``: relative to the baseline's mean).
+    """
+    loaded = _loaded(scenario, sets)
+    _renderers()
+    return compare_experiment(
         loaded,
+        objective=parse_objective(objective) if isinstance(objective, str) else objective,
         policies=policies,
         replications=replications,
         seed=seed,
         executor=executor,
         workers=workers,
+        scheduler=scheduler,
+        precision=_targets(precision),
+        max_replications=max_replications,
         progress=progress,
     )
+
+
+def sweep(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    vary: Mapping[str, Sequence[Any]] | Sequence[str] | None = None,
+    *,
+    sets: Sequence[str] = (),
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    out: str | os.PathLike[str] | None = None,
+    fresh: bool = False,
+) -> SweepResult:
+    """Run every policy at every point of a grid of settings, with common random numbers.
+
+    The grid is the scenario's ``sweep:`` block with ``vary`` over it: a mapping
+    ``{KEY: [values]}`` or ``--vary`` specs (``"KEY=V1,V2"``, ``"KEY=START:STOP:STEP"``);
+    a key given in ``vary`` replaces the block's values for it. Every combination runs, the
+    first key varying slowest. ``out`` writes the rows as they finish (CSV, or Parquet for
+    a ``.parquet`` name) and resumes from what it already holds when it came from the same
+    scenario content, seed and replications (else ExperimentError saying what differs);
+    ``fresh`` starts over. The other options are :func:`run`'s.
+
+    Returns a :class:`~simulator.experiment.sweep.SweepResult`: plain rows (``point``, each
+    key, ``policy``, ``M_mean``, ``M_ci95_low``, ``M_ci95_high`` per store metric M).
+    """
+    from simulator.experiment.grid import parse_vary
+    from simulator.experiment.sweep import fingerprint, run_sweep
+
+    loaded = _loaded(scenario, sets)
+    grid: dict[str, list[Any]] = {k: list(v) for k, v in (loaded.scenario.sweep or {}).items()}
+    if isinstance(vary, Mapping):
+        grid.update({key: list(values) for key, values in vary.items()})
+    elif vary is not None:
+        if isinstance(vary, str):
+            vary = [vary]
+        grid.update(dict(parse_vary(spec) for spec in vary))
+    if not grid:
+        raise ExperimentError(
+            "nothing to vary: give --vary KEY=V1,V2,... or a sweep: block in the scenario"
+        )
+    for key in grid:
+        if key.split(".")[0] in UNSWEPT:
+            raise ExperimentError(f"--vary {key}: {UNSWEPT[key.split('.')[0]]}")
+
+    store = None
+    on_chunk = None
+    finished = None
+    if out is not None:
+        from simulator.reporting.sweep import SweepStore, is_parquet, require_parquet
+
+        if is_parquet(out):
+            require_parquet()
+        count = loaded.scenario.replications if replications is None else replications
+        base_seed = loaded.scenario.seed if seed is None else seed
+        store = SweepStore(out, fingerprint(loaded, base_seed, count, list(grid)), fresh=fresh)
+        finished = store.finished()
+        on_chunk = store.save
+    result = run_sweep(
+        loaded,
+        grid,
+        policies=policies,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        finished=finished,
+        on_chunk=on_chunk,
+    )
+    if store is not None and result.computed == 0:
+        store.save(result.rows)  # every row was reused: the file still shows this grid
+    return result
+
+
+UNSWEPT = {
+    "seed": "a sweep uses one seed for every point (common random numbers); use --seed",
+    "replications": "a sweep runs the same replications at every point; use --replications",
+    "sweep": "the sweep: block cannot vary itself",
+}
+"""Top-level keys a sweep cannot vary, and why."""
 
 
 def optimize(
@@ -91,6 +270,7 @@ def optimize(
     seed: int | None = None,
     executor: str = "process",
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
 ) -> OptimizeResult:
     """Search settings for the best objective under constraints, with a confidence statement.
@@ -101,7 +281,8 @@ def optimize(
     replications simulated, ``indifference`` is δ. Each one given replaces the field of the
     scenario's ``optimize:`` block. ``replications`` are the full replications (the most any
     candidate gets); ``policies`` default to every policy, each searched on its own. The
-    result's ``to_dict()`` is the JSON of ``optimize --format json``.
+    other options are :func:`run`'s. The result's ``to_dict()`` is the JSON of
+    ``optimize --format json``.
 
     Raises ``ScenarioError`` for a bad scenario or setting and ``ExperimentError`` for a bad
     option.
@@ -109,14 +290,7 @@ def optimize(
     from simulator.experiment.optimize_run import optimize_experiment
     from simulator.experiment.optimize_spec import build_spec
 
-    if isinstance(scenario, LoadedScenario):
-        if sets:
-            raise ValueError(
-                "sets are applied when loading: pass a path or a mapping, not a loaded scenario"
-            )
-        loaded = scenario
-    else:
-        loaded = load_scenario(scenario, sets)
+    loaded = _loaded(scenario, sets)
     block = loaded.scenario.optimize
     spec = build_spec(
         None if block is None else block.model_dump(),
@@ -135,5 +309,6 @@ def optimize(
         seed=seed,
         executor=executor,
         workers=workers,
+        scheduler=scheduler,
         progress=progress,
     )

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "validate": "Check scenario files and print every problem.",
     "run": "Run every policy and print each metric's mean and 95% interval.",
     "optimize": "Search settings for the best objective under service-level constraints.",
+    "sweep": "Run every policy at every point of a grid of settings.",
 }
 """Command name -> its one-line help (shown by ``--help`` without importing the command).
 The command itself is ``simulator.cli.<name>.command``."""

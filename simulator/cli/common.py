@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from simulator.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED
-from simulator.experiment.executors import EXECUTORS, PLANNED
+from simulator.experiment.executors import EXECUTORS, LAZY, PLANNED
 from simulator.experiment.result import RunResult
 from simulator.experiment.runner import Progress
 
@@ -42,8 +42,27 @@ def fail(*lines: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise click.exceptions.Exit(code)
 
 
-def run_options(command: F) -> F:
-    """The options shared by the commands that run replications (DESIGN §4 run options)."""
+def run_options(
+    command: F | None = None,
+    *,
+    formats: Sequence[str] = FORMATS,
+    default_format: str = "table",
+) -> Any:
+    """The options shared by the commands that run replications (DESIGN §4 run options).
+
+    Used bare (``@run_options``), or with the ``--format`` choices of a command whose output
+    differs (``@run_options(formats=("csv", "json"), default_format="csv")``).
+    """
+
+    def decorate(command: F) -> F:
+        for option in reversed(_run_options(formats, default_format)):
+            command = option(command)
+        return command
+
+    return decorate if command is None else decorate(command)
+
+
+def _run_options(formats: Sequence[str], default_format: str) -> list[Callable[[F], F]]:
     options = [
         click.option(
             "--policy",
@@ -74,7 +93,7 @@ def run_options(command: F) -> F:
         ),
         click.option(
             "--executor",
-            type=click.Choice([*EXECUTORS, *PLANNED]),
+            type=click.Choice([*EXECUTORS, *LAZY, *PLANNED]),
             default="process",
             show_default=True,
             help="Where replications run.",
@@ -83,13 +102,20 @@ def run_options(command: F) -> F:
             "--workers",
             type=click.IntRange(min=1),
             metavar="N",
-            help="Worker processes for --executor process (default: one per CPU).",
+            help="Worker processes for --executor process, or of the local Dask cluster "
+            "(default: one per CPU).",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="tcp://HOST:PORT",
+            help="With --executor dask: the scheduler of a running Dask cluster (default: "
+            "start a local cluster for the run).",
         ),
         click.option(
             "--format",
             "output_format",
-            type=click.Choice(FORMATS),
-            default="table",
+            type=click.Choice(list(formats)),
+            default=default_format,
             show_default=True,
             help="Output format.",
         ),
@@ -101,9 +127,7 @@ def run_options(command: F) -> F:
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return options
 
 
 @contextmanager

@@ -67,6 +67,7 @@ def command(
     sets: tuple[str, ...],
     executor: str,
     workers: int | None,
+    scheduler: str | None,
     output_format: str,
     out: str | None,
     quiet: bool,
@@ -97,6 +98,7 @@ def command(
                 seed=seed,
                 executor=executor,
                 workers=workers,
+                scheduler=scheduler,
                 progress=progress,
             )
     except ExperimentError as exc:

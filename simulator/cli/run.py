@@ -21,6 +21,7 @@ def command(
     sets: tuple[str, ...],
     executor: str,
     workers: int | None,
+    scheduler: str | None,
     output_format: str,
     out: str | None,
     quiet: bool,
@@ -39,6 +40,7 @@ def command(
                 seed=seed,
                 executor=executor,
                 workers=workers,
+                scheduler=scheduler,
                 progress=progress,
             )
     except ExperimentError as exc:

@@ -3,8 +3,12 @@
 An executor takes batches (all the tasks of one policy) and returns one result per task,
 tagged with its policy index and replication number. The runner assembles results by those
 tags, never by completion order, so the numbers do not depend on the executor or on the
-number of workers. New executors (Dask, later) subclass :class:`Executor` and are added to
-:data:`EXECUTORS`.
+number of workers. New executors subclass :class:`Executor` and are added to
+:data:`EXECUTORS`; the Dask executor lives in :mod:`simulator.experiment.dask_executor`.
+
+An executor may hold resources (a Dask cluster) across several :meth:`Executor.run` calls
+while it is used as a context manager (``with executor: ...``); outside one, each call
+acquires and releases them itself.
 """
 
 from __future__ import annotations
@@ -121,6 +125,19 @@ class Executor(ABC):
     @abstractmethod
     def run(self, batches: Sequence[Batch], advance: Advance | None = None) -> list[TaskResult]:
         """Run every task of every batch; call ``advance(k)`` as k more tasks finish."""
+
+    def open(self) -> None:  # noqa: B027 - an optional hook, not every executor needs it
+        """Acquire what the executor needs across runs (a cluster); the default holds nothing."""
+
+    def close(self) -> None:  # noqa: B027 - an optional hook, not every executor needs it
+        """Release what :meth:`open` acquired; the default holds nothing."""
+
+    def __enter__(self) -> Executor:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class SerialExecutor(Executor):
@@ -243,23 +260,35 @@ EXECUTORS: dict[str, type[Executor]] = {
     SerialExecutor.name: SerialExecutor,
     ProcessExecutor.name: ProcessExecutor,
 }
-"""The executors that can be chosen by name."""
+"""The executors that can be chosen by name (``dask`` is added below, imported lazily)."""
 
-PLANNED: dict[str, str] = {
-    "dask": "executor 'dask' is not available yet; use --executor process or serial",
-}
+PLANNED: dict[str, str] = {}
 """Executor names that are part of the design but not built yet, with the message to show."""
 
+LAZY: tuple[str, ...] = ("dask",)
+"""Executors whose module (and optional dependencies) load only when they are chosen."""
 
-def get_executor(name: str, workers: int | None = None) -> Executor:
-    """The executor called ``name``, set up for ``workers`` workers."""
+
+def get_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The executor called ``name``, set up for ``workers`` workers.
+
+    ``scheduler`` is the address of a running Dask scheduler (``tcp://HOST:PORT``), only for
+    the ``dask`` executor; without it, that executor starts a local cluster of ``workers``.
+    """
     if name in PLANNED:
         raise ExperimentError(PLANNED[name])
+    if name == "dask":
+        from simulator.experiment.dask_executor import DaskExecutor
+
+        return DaskExecutor(workers, scheduler=scheduler)
+    if scheduler is not None:
+        raise ExperimentError(f"--scheduler is for --executor dask, not {name!r}")
     try:
         cls = EXECUTORS[name]
     except KeyError:
-        known = ", ".join(EXECUTORS)
+        known = ", ".join([*EXECUTORS, *LAZY])
         raise ExperimentError(
-            f"unknown executor {name!r}{did_you_mean(name, EXECUTORS)}; known executors: {known}"
+            f"unknown executor {name!r}{did_you_mean(name, [*EXECUTORS, *LAZY])}; "
+            f"known executors: {known}"
         ) from None
     return cls(workers)

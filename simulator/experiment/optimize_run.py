@@ -114,6 +114,7 @@ def optimize_experiment(
     seed: int | None = None,
     executor: str = "process",
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: Progress | None = None,
     simulate: SimulateFn | None = None,
 ) -> OptimizeResult:
@@ -126,7 +127,7 @@ def optimize_experiment(
     Raises ExperimentError for bad options and ScenarioError for a setting the scenario
     refuses.
     """
-    runner = get_executor(executor, workers)
+    runner = get_executor(executor, workers, scheduler)
     chosen = select_policies(loaded.policies, policies)
     full = loaded.scenario.replications if replications is None else replications
     if full < 2:
@@ -142,54 +143,17 @@ def optimize_experiment(
         )
     notes: list[str] = []
     results: dict[str, PolicyOptimum] = {}
-    for policy in chosen:
-        grid = _Grid(loaded, policy.name, spec)
-        if grid.size <= SCREEN_LIMIT:
-            search, pool = "screening", grid.all()
-            if not pool:
-                raise grid.refused[0][1]
-            ends = pool
-        else:
-            search = "pattern"
-            corners = [tuple(0 for _ in grid.shape), tuple(n - 1 for n in grid.shape)]
-            ends = [c for c in map(grid.get, [grid.start(), *corners]) if c is not None]
-        if not grid.changes_policy(ends):
-            message = f"varying {', '.join(grid.keys)} does not change policy {policy.name!r}"
-            if policies is not None:
-                raise ExperimentError(message)
-            notes.append(f"{message}: skipped")
-            continue
-        n0 = first_stage_size(full)
-        evaluator = Evaluator(
-            runner, base_seed, simulate_fn, budget, progress, expected=grid.size * n0
-        )
-        if budget is not None and len(chosen) > 1:
-            evaluator.budget_text = (
-                f"the budget's share per policy (={budget} of {spec.budget}, {len(chosen)} "
-                "policies)"
-            )
-        if search == "pattern":
-            pool = pattern_search(grid, evaluator, spec.goal, spec.constraints, n0)
-        outcome = screen(pool, evaluator, spec.goal, spec.constraints, full, spec.indifference)
-        results[policy.name] = answer(
-            policy.name,
-            grid.evaluated(),
-            outcome,
-            goal=spec.goal,
-            constraints=spec.constraints,
-            search=search,
-            grid_size=grid.size - (len(grid.refused) if search == "screening" else 0),
-            full=full,
-            used=evaluator.used,
-            finalists=len(pool),
-        )
-        if grid.refused:
-            settings, exc = grid.refused[0]
-            shown = ", ".join(f"{k}={v}" for k, v in settings.items())
-            notes.append(
-                f"policy {policy.name!r}: {len(grid.refused)} grid point(s) the scenario refuses "
-                f"were left out, e.g. {shown}: {exc.problems[0]}"
-            )
+    with runner:  # one pool of resources (a Dask cluster) for every stage of every search
+        for policy in chosen:
+            evaluator = Evaluator(runner, base_seed, simulate_fn, budget, progress)
+            if budget is not None and len(chosen) > 1:
+                evaluator.budget_text = (
+                    f"the budget's share per policy (={budget} of {spec.budget}, "
+                    f"{len(chosen)} policies)"
+                )
+            found = _search(loaded, policy.name, spec, evaluator, full, policies is not None, notes)
+            if found is not None:
+                results[policy.name] = found
     if not results:
         raise ExperimentError(notes[0].removesuffix(": skipped") if notes else "no policy")
     return OptimizeResult(
@@ -198,4 +162,57 @@ def optimize_experiment(
         policies=results,
         single=policies is not None and len(chosen) == 1,
         notes=tuple(notes),
+    )
+
+
+def _search(
+    loaded: LoadedScenario,
+    policy: str,
+    spec: OptimizeSpec,
+    evaluator: Evaluator,
+    full: int,
+    explicit: bool,
+    notes: list[str],
+) -> PolicyOptimum | None:
+    """One policy's search and answer (None: the varied keys do not change the policy and
+    it was not named, so it is skipped with a note)."""
+    grid = _Grid(loaded, policy, spec)
+    if grid.size <= SCREEN_LIMIT:
+        search, pool = "screening", grid.all()
+        if not pool:
+            raise grid.refused[0][1]
+        ends = pool
+    else:
+        search = "pattern"
+        corners = [tuple(0 for _ in grid.shape), tuple(n - 1 for n in grid.shape)]
+        ends = [c for c in map(grid.get, [grid.start(), *corners]) if c is not None]
+    if not grid.changes_policy(ends):
+        message = f"varying {', '.join(grid.keys)} does not change policy {policy!r}"
+        if explicit:
+            raise ExperimentError(message)
+        notes.append(f"{message}: skipped")
+        return None
+    n0 = first_stage_size(full)
+    evaluator.expected = len(pool) * n0 if search == "screening" else 10 * n0
+    if search == "pattern":
+        pool = pattern_search(grid, evaluator, spec.goal, spec.constraints, n0)
+    outcome = screen(pool, evaluator, spec.goal, spec.constraints, full, spec.indifference)
+    if grid.refused:
+        settings, exc = grid.refused[0]
+        shown = ", ".join(f"{k}={v}" for k, v in settings.items())
+        notes.append(
+            f"policy {policy!r}: {len(grid.refused)} grid point(s) the scenario refuses "
+            f"were left out, e.g. {shown}: {exc.problems[0]}"
+        )
+    return answer(
+        policy,
+        grid.evaluated(),
+        outcome,
+        goal=spec.goal,
+        constraints=spec.constraints,
+        search=search,
+        grid_size=grid.size - (len(grid.refused) if search == "screening" else 0),
+        full=full,
+        used=evaluator.used,
+        finalists=len(pool),
     )

@@ -97,6 +97,10 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
     mean_lead = {
         sid: spec.lead_time_days.mean(nonnegative=True) for sid, spec in scenario.suppliers.items()
     }
+    costs = {
+        sid: {pid: scenario.unit_cost(sid, pid) for pid in scenario.products}
+        for sid in scenario.suppliers
+    }
     groups = independent_parts(scenario)
     used = {sid for pid in scenario.products for sid in scenario.sourcing_for(pid).suppliers}
     unused = [sid for sid in scenario.suppliers if sid not in used]
@@ -109,7 +113,7 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
         if index == 0:
             needed.update(unused)  # a supplier nobody orders from still has its outages
         suppliers = {
-            sid: Supplier(sid, spec, clock, streams, mean_lead[sid])
+            sid: Supplier(sid, spec, clock, streams, mean_lead[sid], costs[sid])
             for sid, spec in scenario.suppliers.items()
             if sid in needed
         }
@@ -127,7 +131,7 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
                 clock,
                 policy,
                 make_replenishment(product.replenishment),
-                make_sourcing(scenario.sourcing_for(pid), suppliers),
+                make_sourcing(scenario.sourcing_for(pid), suppliers, pid),
                 scenario.customers.informed_patience_factor,
             )
             store.alone = len(group) == 1

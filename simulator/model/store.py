@@ -8,11 +8,13 @@ to the backlog and, under continuous review, applies the replenishment policy.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
-from simulator.metrics.ledger import ON_TIME_TOLERANCE, CustomerLedger, Totals
+from simulator.metrics.ledger import ON_TIME_TOLERANCE, CustomerLedger
 from simulator.model import clock as prio
+from simulator.model.books import WindowBooks
 from simulator.model.clock import Clock
+from simulator.model.eta import EtaQuotes
+from simulator.model.runs import RunBooking
 from simulator.model.suppliers import SupplyOrder
 from simulator.policies.allocation import REGISTRY as BACKLOGS
 from simulator.policies.allocation import BackorderBatch, BackorderEntry
@@ -22,12 +24,13 @@ from simulator.policies.sourcing import SourcingRule
 from simulator.scenario.schema import Product
 
 
-class AccountingError(AssertionError):
-    """A unit identity of DESIGN.md §2 does not hold: a bug in the model, not a statistic."""
+class Store(RunBooking, EtaQuotes, WindowBooks):
+    """One product stocked in the store.
 
-
-class Store:
-    """One product stocked in the store."""
+    The fast path for runs of plain customers (:mod:`~simulator.model.runs`), ETA quotes
+    (:mod:`~simulator.model.eta`) and the window's books (:mod:`~simulator.model.books`)
+    live in modules of their own.
+    """
 
     # Slots keep each store compact, which matters with thousands of products; __dict__
     # stays so that a notebook or a test can still attach things to a store.
@@ -234,96 +237,6 @@ class Store:
                 bound = due
         return bound
 
-    def _orders_before_trigger(self, units: int) -> int:
-        """How many orders of ``units`` in a row leave the inventory position above the
-        reorder trigger (the k-th leaves IP - k·units)."""
-        if self.order_trigger == NEVER:
-            return 1 << 30
-        return (self.inventory_position - self.order_trigger - 1) // units
-
-    def fillable_run(self, units: int) -> int:
-        """How many orders of ``units`` in a row would ship whole at once with nothing else
-        to decide: no backlog waiting, stock for each, and no replenishment order triggered
-        before the last (nor by the last either, unless the product is ``alone``)."""
-        if self.backlog_units:
-            return 0
-        return min(self.on_hand // units, self._orders_before_trigger(units) + self.alone)
-
-    def bookable_run(self, units: int) -> tuple[int, Callable[[list[float], int, int, int], None]]:
-        """How many orders of ``units`` in a row can be booked in one step, and the step:
-        :meth:`fill_run` while they all ship at once, else :meth:`backorder_many` while they
-        are all simply backordered."""
-        run = self.fillable_run(units)
-        if run > 1:
-            return run, self.fill_run
-        return self.backorder_run(units), self.backorder_many
-
-    def fill_run(self, times: list[float], start: int, stop: int, units: int) -> None:
-        """Ship the orders at ``times[start:stop]`` whole, each of ``units``, in one step
-        (and place the replenishment order the last one triggers, if it does).
-
-        The same as calling :meth:`on_customer` for each, when :meth:`fillable_run` allows
-        at least that many.
-        """
-        count = stop - start
-        shipped = count * units
-        ledger = self.customers
-        ledger.orders += count
-        ledger.orders_whole += count
-        ledger.demanded += shipped
-        ledger.filled_immediately += shipped
-        on_hand = self.on_hand - shipped
-        self.on_hand = on_hand
-        self.on_hand_acc += units * sum(times[start:stop])
-        if on_hand == 0:
-            self.ready_acc += times[stop - 1]
-        self.shipped += shipped
-        self._reorder_if_triggered(times[stop - 1])
-
-    def backorder_run(self, units: int) -> int:
-        """How many orders of ``units`` in a row (from customers with no patience limit)
-        would simply be backordered and change nothing else: the stock is short, the policy
-        takes every backorder in line, and no replenishment order is triggered before the
-        last (nor by the last either, unless the product is ``alone``)."""
-        if not self.simple_backorders:
-            return 0
-        if self.backlog_units == 0 and self.on_hand >= units:
-            return 0
-        if units > 1 and self.policy.partial_fill:
-            return 0  # a partial piece would break the batch into pieces of customers
-        return self._orders_before_trigger(units) + self.alone
-
-    def backorder_many(self, times: list[float], start: int, stop: int, units: int) -> None:
-        """Backorder the orders at ``times[start:stop]``, each of ``units``, in one step
-        (and place the replenishment order the last one triggers, if it does).
-
-        The same as calling :meth:`on_customer` for each (for customers without patience),
-        when :meth:`backorder_run` allows at least that many.
-        """
-        count = stop - start
-        total = count * units
-        placed = times[start:stop]
-        ledger = self.customers
-        ledger.orders += count
-        ledger.demanded += total
-        ledger.backordered += total
-        seq = self._seq + 1
-        self._seq += count
-        self.backlog.push(BackorderBatch(seq, placed, units, ledger, (0, seq)))
-        if self.backlog_units == 0 and self.on_hand > 0:
-            self.ready_acc += placed[0]  # free stock stops being free at the first
-        self.backlog_units += total
-        self.backlog_acc -= units * sum(placed)
-        self._reorder_if_triggered(placed[-1])
-
-    def _reorder_if_triggered(self, now: float) -> None:
-        """After a run booked in one step: place the order its last customer triggered at
-        ``now``, if it did (never under periodic review)."""
-        position = self.on_hand + self.on_order - self.backlog_units
-        if position <= self.order_trigger:
-            self.clock.now = now
-            self._place(self.replenishment.order_quantity(position))
-
     def _short_order(
         self,
         now: float,
@@ -447,48 +360,6 @@ class Store:
             entry.deadline = now + (entry.deadline - now) * self.informed_patience_factor
             self.clock.call(entry.deadline, prio.CANCELLATION, self._patience_ends, entry)
 
-    def _units_ahead(self, key: tuple[int, int]) -> int:
-        """Units owed to backorders served before one with allocation key ``key``: those
-        ahead in allocation order, and the one the stock is kept for."""
-        ahead = self.backlog.units_ahead(key)
-        kept = self.reserved_for
-        if kept is not None and kept.key > key:
-            ahead += kept.remaining
-        return ahead
-
-    # -- ETA ---------------------------------------------------------------------------------
-    def eta(self, now: float, needed: int) -> float:
-        """When ``needed`` units (the backlog ahead plus this customer's) are expected covered.
-
-        On-hand stock counts first, then open supplier orders by expected arrival; what no
-        open order covers gets the expected arrival of the order the policy places at the
-        next review. ``math.inf`` if nothing will cover it. Padding is included.
-        """
-        covered = self.on_hand
-        when = now
-        if covered < needed:
-            arrivals: list[tuple[float, int]] = []
-            for supplier in self.sourcing.suppliers:
-                for t, order in supplier.expected_arrivals():
-                    if order.store is self:
-                        arrivals.append((t, order.quantity))
-            arrivals.sort(key=lambda a: a[0])
-            for t, quantity in arrivals:
-                covered += quantity
-                if covered >= needed:
-                    when = t
-                    break
-            else:
-                if not self.replenishment.places_orders:
-                    return math.inf
-                when = self.sourcing.expected_delivery(self._next_review(now))
-        return max(when, now) + self.policy.padding
-
-    def _next_review(self, now: float) -> float:
-        if self.review_period is None:
-            return now
-        return (math.floor(now / self.review_period + 1e-12) + 1) * self.review_period
-
     # -- replenishment -----------------------------------------------------------------------
     def review(self) -> None:
         """Apply the replenishment policy now."""
@@ -511,7 +382,7 @@ class Store:
             if in_window:
                 self.replenishment_orders += 1
                 self.units_ordered += units
-                self.purchase_cost += supplier.unit_cost * units
+                self.purchase_cost += supplier.unit_cost(self.id) * units
                 self.ordering_cost += supplier.order_cost
                 if supplier is not self.primary:
                     self.backup_units += units
@@ -540,69 +411,3 @@ class Store:
         self.customers = self.window_customers
         self._areas_at_warmup = self.areas(self.clock.now)
         self._flows_at_warmup = (self.shipped, self.received, self.on_hand)
-
-    def totals(self) -> Totals:
-        """What this product measured in the window; checks the unit identities."""
-        clock = self.clock
-        horizon = clock.horizon
-        oh_area, bl_area, oo_area, ready = self._areas_at_warmup
-        shipped, received, on_hand_warmup = self._flows_at_warmup
-        customers = self.window_customers
-        window = horizon - clock.warmup
-        t = Totals(window_days=window)
-        t.add_customers(customers)
-        for entry in self.backlog.entries():
-            if entry.ledger is customers:
-                t.open_end += entry.remaining
-                if (
-                    entry.first_quote is not None
-                    and horizon > entry.first_quote + ON_TIME_TOLERANCE
-                ):
-                    late = entry.remaining
-                    t.eta_late_units += late
-                    t.eta_lateness_sum += late * (horizon - entry.first_quote)
-        shipped_window = self.shipped - shipped
-        received_window = self.received - received
-        self._check_identities(t, on_hand_warmup, received_window, shipped_window)
-        spec = self.spec
-        on_hand_area, backlog_area, on_order_area, ready_days = self.areas(horizon)
-        # the integrals are differences of running sums: keep rounding inside their range
-        t.on_hand_area = max(on_hand_area - oh_area, 0.0)
-        t.backlog_area = max(backlog_area - bl_area, 0.0)
-        t.on_order_area = max(on_order_area - oo_area, 0.0)
-        t.ready_days = min(max(ready_days - ready, 0.0), window)
-        t.replenishment_orders = self.replenishment_orders
-        t.units_ordered = self.units_ordered
-        t.backup_units = self.backup_units
-        lost = t.refused + t.declined + t.cancelled
-        t.revenue = spec.price * shipped_window
-        t.retained_revenue = spec.price * t.filled_backorder
-        t.lost_revenue = spec.price * lost
-        t.purchase_cost = self.purchase_cost
-        t.ordering_cost = self.ordering_cost
-        t.holding_cost = spec.holding_cost_per_unit_day * t.on_hand_area
-        t.backlog_penalty_cost = spec.backlog_penalty_per_unit_day * t.backlog_area
-        t.lost_sale_penalty_cost = spec.lost_sale_penalty_per_unit * lost
-        return t
-
-    def _check_identities(
-        self, t: Totals, on_hand_warmup: int, received: int, shipped: int
-    ) -> None:
-        accounted = (
-            t.filled_immediately + t.filled_backorder + t.refused + t.declined + t.cancelled
-        ) + t.open_end
-        if accounted != t.demanded:
-            raise AccountingError(
-                f"product {self.id}: {t.demanded} units demanded but {accounted} accounted for"
-            )
-        if on_hand_warmup + received != shipped + self.on_hand:
-            raise AccountingError(
-                f"product {self.id}: on hand {on_hand_warmup} + received {received} != "
-                f"shipped {shipped} + on hand {self.on_hand}"
-            )
-        if self.on_hand < 0 or self.backlog_units < 0 or self.on_order < 0:
-            raise AccountingError(f"product {self.id}: a stock level went negative")
-        if sum(e.remaining for e in self.backlog.entries()) != self.backlog_units:
-            raise AccountingError(f"product {self.id}: backlog units drifted")
-        if sum(o.quantity for o in self.open_orders) != self.on_order:
-            raise AccountingError(f"product {self.id}: units on order drifted")

@@ -53,11 +53,15 @@ class Supplier:
         clock: Clock,
         streams: RandomStreams,
         mean_lead_time: float,
+        unit_costs: dict[str, float] | None = None,
     ) -> None:
         self.id = sid
         self.spec = spec
         self.clock = clock
-        self.unit_cost = spec.unit_cost
+        self.unit_costs: dict[str, float] = dict(unit_costs or {})
+        """What a unit of each product costs from this supplier, by product id, resolved
+        (see :meth:`simulator.scenario.schema.Scenario.unit_cost`); a product not listed
+        costs 0."""
         self.order_cost = spec.order_cost
         self.servers = spec.servers
         self.hold_shipments = spec.hold_shipments
@@ -89,12 +93,16 @@ class Supplier:
         self._streams = streams
 
     # -- orders ------------------------------------------------------------------------------
+    def unit_cost(self, product_id: str) -> float:
+        """What one unit of product ``product_id`` costs from this supplier."""
+        return self.unit_costs.get(product_id, 0.0)
+
     def place(self, order: SupplyOrder) -> None:
         """Accept an order now: start it, or queue it if down or at capacity."""
         if order.placed >= self.clock.warmup:
             self.orders += 1
             self.units += order.quantity
-            self.spend += self.unit_cost * order.quantity + self.order_cost
+            self.spend += self.unit_cost(order.store.id) * order.quantity + self.order_cost
         if self.down or (self.servers is not None and self.busy >= self.servers):
             self.queue.append(order)
         else:

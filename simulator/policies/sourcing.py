@@ -18,10 +18,12 @@ class SourcingRule:
 
     name: ClassVar[str]
 
-    def __init__(self, spec: SourcingSpec, suppliers: list[Supplier]) -> None:
+    def __init__(self, spec: SourcingSpec, suppliers: list[Supplier], product: str = "") -> None:
         self.spec = spec
         self.suppliers = suppliers
         """In preference order; the first is the primary (see ``backup_share``)."""
+        self.product = product
+        """The product whose orders this rule places (its unit cost differs by supplier)."""
 
     def split(self, quantity: int) -> list[tuple[Supplier, int]]:
         """The supplier orders to place now for ``quantity`` units (no unit lost)."""
@@ -86,12 +88,12 @@ class Fastest(SourcingRule):
 
 
 class Cheapest(SourcingRule):
-    """The lowest unit cost."""
+    """The lowest unit cost of this rule's product (ties by preference order)."""
 
     name = "cheapest"
 
     def choose(self) -> Supplier:
-        return min(self.suppliers, key=lambda s: s.unit_cost)
+        return min(self.suppliers, key=lambda s: s.unit_cost(self.product))
 
 
 class Split(SourcingRule):
@@ -136,6 +138,8 @@ REGISTRY: dict[str, type[SourcingRule]] = {
 """YAML ``rule`` name -> class."""
 
 
-def make_sourcing(spec: SourcingSpec, suppliers: dict[str, Supplier]) -> SourcingRule:
-    """The rule object for a product's sourcing block."""
-    return REGISTRY[spec.rule](spec, [suppliers[sid] for sid in spec.suppliers])
+def make_sourcing(
+    spec: SourcingSpec, suppliers: dict[str, Supplier], product: str = ""
+) -> SourcingRule:
+    """The rule object for the sourcing block of product ``product``."""
+    return REGISTRY[spec.rule](spec, [suppliers[sid] for sid in spec.suppliers], product)

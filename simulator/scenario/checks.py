@@ -64,6 +64,7 @@ def check_references(data: Any) -> list[Issue]:
                         "sourcing: {suppliers: [...]} here, or a default sourcing: at the top",
                     )
                 )
+    issues += _cost_products(suppliers, products)
     objective = data.get("objective")
     if isinstance(objective, dict):
         metric = objective.get("metric")
@@ -102,6 +103,28 @@ def _optimize_metrics(block: Any) -> list[Issue]:
                     f"unknown metric '{name}'{hint(name, STORE_METRICS)}",
                 )
             )
+    return issues
+
+
+def _cost_products(suppliers: Any, products: Any) -> list[Issue]:
+    """Every key of a supplier's ``unit_cost`` map names a product."""
+    if not isinstance(suppliers, dict) or not isinstance(products, dict):
+        return []
+    known = [p for p in products if isinstance(p, str)]
+    issues = []
+    for supplier_id, supplier in suppliers.items():
+        costs = supplier.get("unit_cost") if isinstance(supplier, dict) else None
+        if not isinstance(costs, dict):
+            continue
+        for product_id in costs:
+            if isinstance(product_id, str) and product_id not in known:
+                suggestion = hint(product_id, known) or f" (products are: {', '.join(known)})"
+                issues.append(
+                    Issue(
+                        ("suppliers", supplier_id, "unit_cost", product_id),
+                        f"unknown product '{product_id}'{suggestion}",
+                    )
+                )
     return issues
 
 

@@ -270,6 +270,9 @@ class Product(Strict):
     holding_cost_per_unit_day: NonNegFloat = 0.0
     backlog_penalty_per_unit_day: NonNegFloat = 0.0
     lost_sale_penalty_per_unit: NonNegFloat = 0.0
+    unit_cost: NonNegFloat | None = None
+    """What one unit costs to buy, where its supplier gives no ``unit_cost`` for it
+    (absent: 0)."""
     initial_on_hand: Annotated[int, Field(ge=0)] = 0
     demand: Demand
     replenishment: ReplenishmentSpec
@@ -325,11 +328,34 @@ Disruptions = Annotated[
 """Disruptions: one branch is chosen by the value's form, so only that branch reports."""
 
 
+def _cost_kind(value: Any) -> str | None:
+    """Which form of a supplier's ``unit_cost`` a value is: a number, or a map by product."""
+    if isinstance(value, dict):
+        return "by_product"
+    if isinstance(value, int | float):  # true/false too: "must be a number, got true"
+        return "number"
+    return None
+
+
+UnitCost = Annotated[
+    Annotated[NonNegFloat, Tag("number")] | Annotated[dict[str, NonNegFloat], Tag("by_product")],
+    Discriminator(
+        _cost_kind,
+        custom_error_type="unit_cost_type",
+        custom_error_message="must be a number >= 0 or a map of product id: number",
+    ),
+]
+"""A supplier's unit cost: one number for all products, or one per product id."""
+
+
 class Supplier(Strict):
     """A source of stock with a random lead time."""
 
     lead_time_days: Dist
-    unit_cost: NonNegFloat = 0.0
+    unit_cost: UnitCost | None = None
+    """What a unit costs from this supplier: one number for every product, or a map by
+    product id (a product it leaves out costs its own ``unit_cost``). Absent: each
+    product's own ``unit_cost``. See :meth:`Scenario.unit_cost`."""
     order_cost: NonNegFloat = 0.0
     servers: Annotated[int, Field(ge=1)] | None = None
     """Orders worked on at once; absent means unlimited (independent lead times)."""
@@ -482,6 +508,19 @@ class Scenario(Strict):
                 ("warmup_days", f"must be less than horizon_days ({horizon:g}), got {warmup:g}")
             ]
         return []
+
+    def unit_cost(self, supplier_id: str, product_id: str) -> float:
+        """What a unit of product ``product_id`` costs from supplier ``supplier_id``.
+
+        The supplier's entry for the product, else the supplier's single number, else the
+        product's own ``unit_cost``, else 0 (DESIGN.md §1).
+        """
+        given = self.suppliers[supplier_id].unit_cost
+        if isinstance(given, dict):
+            given = given.get(product_id)
+        if given is None:
+            given = self.products[product_id].unit_cost
+        return 0.0 if given is None else float(given)
 
     def sourcing_for(self, product_id: str) -> SourcingSpec:
         """The sourcing a product uses: its own, the default, or the only supplier."""

@@ -144,7 +144,7 @@ def _issue(detail: ErrorDetails, data: Any, root: type[BaseModel]) -> Issue:
         return Issue(path, f"must have at most {most} entries")
     if kind in {"value_error", "assertion_error"}:
         return _value_issue(path, str(ctx.get("error", detail["msg"])), place)
-    if kind == "disruptions_type":
+    if kind in {"disruptions_type", "unit_cost_type"}:
         return Issue(path, f"{detail['msg']}, got {show_value(value)}")
     message = detail["msg"]
     return Issue(path, message[:1].lower() + message[1:] + f", got {show_value(value)}")

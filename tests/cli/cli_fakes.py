@@ -38,10 +38,15 @@ def interrupted_simulate(
 def slow_simulate(
     scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
 ) -> ReplicationMetrics:
-    """A slow replication that leaves a mark (``$CLI_FAKES_STARTED``) once work has begun."""
+    """A slow replication that leaves a mark (``$CLI_FAKES_STARTED``) once work has begun,
+    and appends a line to ``$CLI_FAKES_CALLS`` for each replication it starts."""
     mark = os.environ.get("CLI_FAKES_STARTED")
     if mark:
         Path(mark).touch()
+    calls = os.environ.get("CLI_FAKES_CALLS")
+    if calls:
+        with open(calls, "a", encoding="utf-8") as handle:
+            handle.write(f"{backorder.allow} {seed.spawn_key}\n")
     time.sleep(0.5)
     return fake_simulate(scenario, backorder, seed)
 

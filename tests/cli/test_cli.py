@@ -280,10 +280,13 @@ def test_run_unknown_policy(tiny: Path) -> None:
 
 
 @pytest.mark.usefixtures("fake_model")
-def test_run_dask_is_not_available_yet(tiny: Path) -> None:
+def test_run_dask_without_the_extra_says_how_to_install_it(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
     lines = assert_clean_failure(invoke("run", str(tiny), "--executor", "dask"))
     assert lines == [
-        "Error: executor 'dask' is not available yet; use --executor process or serial"
+        "Error: executor 'dask' needs the dask extra: pip install 'backorder-sim[dask]'"
     ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 
 from simulator.model.simulation import build, run_model
 from simulator.model.store import Store
@@ -119,7 +120,7 @@ def scenarios(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
     return Scenario.model_validate(data), backorder
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.integers(0, 2**32 - 1))
 def test_every_unit_is_accounted_for(case: tuple[Scenario, Backorder], seed: int) -> None:
     scenario, backorder = case

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from strategies import catalogue_product, same_metrics
 
 from simulator.model.simulation import simulate
@@ -81,7 +82,7 @@ def _both_ways(scenario: Scenario, backorder: Backorder, seed: int) -> tuple[Any
     return bulk, single
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(plain_scenarios(), st.integers(0, 2**32 - 1))
 def test_runs_booked_in_one_step_match_one_by_one(
     case: tuple[Scenario, Backorder], seed: int
@@ -167,7 +168,7 @@ def plain_catalogues(draw: st.DrawFn) -> tuple[Scenario, Backorder]:
     return Scenario.model_validate(data), backorder
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(plain_catalogues(), st.integers(0, 2**32 - 1))
 def test_catalogue_runs_booked_per_product_match_one_by_one(
     case: tuple[Scenario, Backorder], seed: int

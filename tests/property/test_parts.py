@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from strategies import catalogue_product, same_metrics
 
 from simulator.model import simulation
@@ -86,7 +87,7 @@ def _split_and_whole(scenario: Scenario, backorder: Backorder, seed: int) -> tup
     return split, whole
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(catalogues(), st.integers(0, 2**32 - 1))
 def test_parts_simulated_apart_match_one_environment(
     case: tuple[Scenario, Backorder], seed: int

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from hypothesis_profiles import examples
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
@@ -103,7 +104,7 @@ def test_invalid_distributions(spec: dict[str, Any]) -> None:
 # -- bounds condition the draw ----------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     low=st.floats(-100, 100),
     width=st.floats(1, 100),
@@ -123,7 +124,7 @@ def test_uniform_bounds_redraw_and_never_clamp(
     assert d.acceptance() == pytest.approx((min(hi, low + width) - lo) / width)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     mean=st.floats(-10, 10),
     sd=st.floats(0.1, 5),
@@ -141,7 +142,7 @@ def test_normal_bounds(mean: float, sd: float, lo_z: float, span_z: float) -> No
     assert abs(x.mean() - expected.mean()) < 5 * expected.std() / math.sqrt(len(x))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(mean=st.floats(0.5, 20), floor=st.floats(0, 10))
 def test_exponential_min_is_memoryless(mean: float, floor: float) -> None:
     # bounds keeping less than MIN_ACCEPTANCE are refused in scenarios (the redraw would
@@ -153,7 +154,7 @@ def test_exponential_min_is_memoryless(mean: float, floor: float) -> None:
     assert d.mean() == pytest.approx(floor + mean, rel=1e-6)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(mean=st.floats(0.2, 8), floor=st.integers(1, 3))
 def test_poisson_with_min_never_goes_below(mean: float, floor: int) -> None:
     frozen = stats.poisson(mean)
@@ -219,7 +220,7 @@ def test_empirical_zero_is_a_valid_duration() -> None:
 # -- lognormal and gamma are given by the variable's mean and sd -------------------------------
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(
     family=st.sampled_from(["lognormal", "gamma"]),
     mean=st.floats(0.5, 50),

@@ -1,0 +1,142 @@
+"""Booking runs of plain customers in one step: the fast path of the store.
+
+A run is a stretch of consecutive customers of one product, each ordering the same number
+of units, with nothing to decide between them: they all ship at once, or they are all
+simply backordered. Booking the run in one step gives exactly the numbers of serving them
+one by one (tests/property/test_bulk_equivalence.py checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from simulator.policies.allocation import BackorderBatch
+from simulator.policies.replenishment import NEVER
+
+if TYPE_CHECKING:
+    from simulator.metrics.ledger import CustomerLedger
+    from simulator.model.clock import Clock
+    from simulator.policies.allocation import Backlog
+    from simulator.policies.backorder import BackorderPolicy
+    from simulator.policies.replenishment import ReplenishmentPolicy
+
+
+class RunBooking:
+    """The run-booking methods of :class:`~simulator.model.store.Store` (a mixin)."""
+
+    if not TYPE_CHECKING:  # no __dict__ of its own: the store declares its slots
+        __slots__ = ()
+
+    if TYPE_CHECKING:  # the store's state these methods use
+        alone: bool
+        backlog: Backlog
+        backlog_acc: float
+        backlog_units: int
+        clock: Clock
+        customers: CustomerLedger
+        on_hand: int
+        on_hand_acc: float
+        on_order: int
+        order_trigger: int
+        policy: BackorderPolicy
+        ready_acc: float
+        replenishment: ReplenishmentPolicy
+        shipped: int
+        simple_backorders: bool
+        _seq: int
+
+        @property
+        def inventory_position(self) -> int: ...
+
+        def _place(self, quantity: int) -> None: ...
+
+    def _orders_before_trigger(self, units: int) -> int:
+        """How many orders of ``units`` in a row leave the inventory position above the
+        reorder trigger (the k-th leaves IP - k·units)."""
+        if self.order_trigger == NEVER:
+            return 1 << 30
+        return (self.inventory_position - self.order_trigger - 1) // units
+
+    def fillable_run(self, units: int) -> int:
+        """How many orders of ``units`` in a row would ship whole at once with nothing else
+        to decide: no backlog waiting, stock for each, and no replenishment order triggered
+        before the last (nor by the last either, unless the product is ``alone``)."""
+        if self.backlog_units:
+            return 0
+        return min(self.on_hand // units, self._orders_before_trigger(units) + self.alone)
+
+    def bookable_run(self, units: int) -> tuple[int, Callable[[list[float], int, int, int], None]]:
+        """How many orders of ``units`` in a row can be booked in one step, and the step:
+        :meth:`fill_run` while they all ship at once, else :meth:`backorder_many` while they
+        are all simply backordered."""
+        run = self.fillable_run(units)
+        if run > 1:
+            return run, self.fill_run
+        return self.backorder_run(units), self.backorder_many
+
+    def fill_run(self, times: list[float], start: int, stop: int, units: int) -> None:
+        """Ship the orders at ``times[start:stop]`` whole, each of ``units``, in one step
+        (and place the replenishment order the last one triggers, if it does).
+
+        The same as calling :meth:`on_customer` for each, when :meth:`fillable_run` allows
+        at least that many.
+        """
+        count = stop - start
+        shipped = count * units
+        ledger = self.customers
+        ledger.orders += count
+        ledger.orders_whole += count
+        ledger.demanded += shipped
+        ledger.filled_immediately += shipped
+        on_hand = self.on_hand - shipped
+        self.on_hand = on_hand
+        self.on_hand_acc += units * sum(times[start:stop])
+        if on_hand == 0:
+            self.ready_acc += times[stop - 1]
+        self.shipped += shipped
+        self._reorder_if_triggered(times[stop - 1])
+
+    def backorder_run(self, units: int) -> int:
+        """How many orders of ``units`` in a row (from customers with no patience limit)
+        would simply be backordered and change nothing else: the stock is short, the policy
+        takes every backorder in line, and no replenishment order is triggered before the
+        last (nor by the last either, unless the product is ``alone``)."""
+        if not self.simple_backorders:
+            return 0
+        if self.backlog_units == 0 and self.on_hand >= units:
+            return 0
+        if units > 1 and self.policy.partial_fill:
+            return 0  # a partial piece would break the batch into pieces of customers
+        return self._orders_before_trigger(units) + self.alone
+
+    def backorder_many(self, times: list[float], start: int, stop: int, units: int) -> None:
+        """Backorder the orders at ``times[start:stop]``, each of ``units``, in one step
+        (and place the replenishment order the last one triggers, if it does).
+
+        The same as calling :meth:`on_customer` for each (for customers without patience),
+        when :meth:`backorder_run` allows at least that many.
+        """
+        count = stop - start
+        total = count * units
+        placed = times[start:stop]
+        ledger = self.customers
+        ledger.orders += count
+        ledger.demanded += total
+        ledger.backordered += total
+        seq = self._seq + 1
+        self._seq += count
+        self.backlog.push(BackorderBatch(seq, placed, units, ledger, (0, seq)))
+        if self.backlog_units == 0 and self.on_hand > 0:
+            self.ready_acc += placed[0]  # free stock stops being free at the first
+        self.backlog_units += total
+        self.backlog_acc -= units * sum(placed)
+        self._reorder_if_triggered(placed[-1])
+
+    def _reorder_if_triggered(self, now: float) -> None:
+        """After a run booked in one step: place the order its last customer triggered at
+        ``now``, if it did (never under periodic review)."""
+        position = self.on_hand + self.on_order - self.backlog_units
+        if position <= self.order_trigger:
+            self.clock.now = now
+            self._place(self.replenishment.order_quantity(position))

@@ -1,0 +1,180 @@
+"""The Dask executor on a real LocalCluster (loopback, 2 worker processes, started and closed
+here): the same numbers as in-process for run and sweep, and a worker killed mid-run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import simulator
+from simulator.experiment import ExperimentError, run_experiment
+from simulator.experiment.dask_executor import DaskExecutor
+from simulator.scenario import load_scenario
+
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.filterwarnings("ignore:Port .* is already in use")
+
+CLI = Path(__file__).resolve().parents[1] / "cli"
+sys.path.insert(0, str(CLI))
+import cli_fakes  # noqa: E402
+
+HOLIDAY = Path(__file__).resolve().parents[1] / "data" / "good" / "holiday.yaml"
+SHORT = ("horizon_days=60", "warmup_days=10", "replications=3")
+"""Every feature of the holiday scenario (backup supplier, disruptions, ETA quotes,
+overrides), over a short horizon."""
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """One LocalCluster for the module: 2 single-threaded worker processes on 127.0.0.1."""
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    ) as local:
+        yield local
+
+
+def test_run_same_numbers_serial_process_and_dask(cluster: Any) -> None:
+    loaded = load_scenario(HOLIDAY, SHORT)
+    serial = run_experiment(loaded, executor="serial").to_dict()
+    pool = run_experiment(loaded, executor="process", workers=2).to_dict()
+    dask = run_experiment(loaded, executor="dask", scheduler=cluster.scheduler_address).to_dict()
+    assert pool == serial
+    assert dask == serial
+
+
+def test_compare_and_precision_runs_same_numbers_on_dask(cluster: Any) -> None:
+    loaded = load_scenario(HOLIDAY, SHORT)
+    address = cluster.scheduler_address
+    serial = simulator.compare(loaded, executor="serial").to_dict()
+    assert simulator.compare(loaded, executor="dask", scheduler=address).to_dict() == serial
+    options: dict[str, Any] = {"precision": ["fill_rate=0.001"], "max_replications": 6}
+    batched = simulator.run(loaded, executor="dask", scheduler=address, **options)
+    assert batched.to_dict() == simulator.run(loaded, executor="serial", **options).to_dict()
+    assert batched.precision is not None and len(batched.precision.history) > 1
+
+
+def test_sweep_same_rows_serial_process_and_dask(cluster: Any) -> None:
+    loaded = load_scenario(HOLIDAY, SHORT)
+    vary = {
+        "products.widget.replenishment.reorder_point": [100, 140],
+        "customers.informed_patience_factor": [1.0, 2.0],
+    }
+    serial = simulator.sweep(loaded, vary, executor="serial", replications=2)
+    pool = simulator.sweep(loaded, vary, executor="process", workers=2, replications=2)
+    dask = simulator.sweep(
+        loaded, vary, executor="dask", scheduler=cluster.scheduler_address, replications=2
+    )
+    assert len(serial.rows) == 4 * 4
+    assert pool.rows == serial.rows
+    assert dask.rows == serial.rows
+
+
+def test_the_scenario_is_scattered_once_and_tasks_are_grouped(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """4 policies x 8 replications go out as 8 grouped tasks (2 workers x 4), not 32, and
+    each distinct scenario is sent once, to every worker (broadcast)."""
+    from simulator.experiment import runner
+
+    loaded = load_scenario(HOLIDAY, (*SHORT[:2], "replications=8"))
+    executor = DaskExecutor(scheduler=cluster.scheduler_address)
+    monkeypatch.setattr(runner, "get_executor", lambda *args: executor)
+    scattered: list[int] = []
+    submitted: list[int] = []
+    with executor:
+        client = executor.client
+        scatter, submit = client.scatter, client.submit
+
+        def spy_scatter(data: list[Any], **options: Any) -> Any:
+            assert options["broadcast"] is True
+            scattered.append(len(data))
+            return scatter(data, **options)
+
+        def spy_submit(function: Any, specs: list[Any], *args: Any, **options: Any) -> Any:
+            submitted.append(sum(len(spec[3]) for spec in specs))
+            return submit(function, specs, *args, **options)
+
+        monkeypatch.setattr(client, "scatter", spy_scatter)
+        monkeypatch.setattr(client, "submit", spy_submit)
+        dask = run_experiment(loaded, executor="dask")
+    assert scattered == [2]  # the base scenario, and honest-eta-no-backup's own
+    assert submitted == [4] * 8
+    monkeypatch.undo()
+    assert dask.to_dict() == run_experiment(loaded, executor="serial").to_dict()
+
+
+def test_a_local_cluster_is_started_and_closed_for_the_run() -> None:
+    loaded = load_scenario(HOLIDAY, (*SHORT[:2], "replications=2"))
+    executor = DaskExecutor(workers=2)
+    result = executor.run([])
+    assert result == [] and executor.client is None  # closed again after the call
+    dask = simulator.run(loaded, executor="dask", workers=2, policies=["lost-sales"])
+    serial = simulator.run(loaded, executor="serial", policies=["lost-sales"])
+    assert dask.to_dict() == serial.to_dict()
+
+
+def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from simulator.experiment import dask_executor
+
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", "1s")
+    loaded = load_scenario(HOLIDAY, (*SHORT[:2], "replications=1"))
+    with pytest.raises(
+        ExperimentError, match=r"^cannot connect to the Dask scheduler at tcp://127\.0\.0\.1:9: "
+    ):
+        run_experiment(loaded, executor="dask", scheduler="tcp://127.0.0.1:9")
+
+
+def test_a_worker_killed_mid_run_gives_complete_identical_results(cluster: Any) -> None:
+    """Kill one worker process while it runs replications (the slow fake model): Dask runs
+    its tasks again on the other worker or the restarted one; the results are complete and
+    the same as in-process, or the run fails with the one clear message."""
+    loaded = load_scenario(HOLIDAY, (*SHORT[:2], "replications=4"))
+    client = distributed.Client(cluster, set_as_default=False)
+    pids = client.run(os.getpid)
+    victim = sorted(pids)[0]
+    killed: list[bool] = []
+
+    def kill_when_busy() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if client.processing().get(victim):
+                time.sleep(0.2)  # inside a replication
+                os.kill(pids[victim], signal.SIGKILL)
+                killed.append(True)
+                return
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_when_busy)
+    killer.start()
+    options: dict[str, Any] = {"policies": ["lost-sales", "backorder-all"]}
+    try:
+        dask = run_experiment(
+            loaded,
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            simulate=cli_fakes.slow_simulate,
+            **options,
+        )
+    except ExperimentError as exc:  # the other acceptable outcome: one clear message
+        assert str(exc).startswith("the Dask cluster could not finish the run")
+        return
+    finally:
+        killer.join()
+        client.close()
+    assert killed == [True]
+    serial = run_experiment(loaded, executor="serial", simulate=cli_fakes.fake_simulate, **options)
+    assert dask.to_dict() == serial.to_dict()
+    assert all(len(p.replications) == 4 for p in dask.policies.values())
