@@ -233,16 +233,19 @@ def screen(
     contender by more than its boundary (an infeasible or undecided one may not eliminate
     others); after each batch candidates infeasible with confidence are dropped.
     """
+
+    def cost(m: int) -> int:  # what a first stage of m costs, given what has been run
+        return sum(max(0, m - len(c.replications)) for c in candidates)
+
     n0 = first_stage_size(full)
-    affordable = evaluator.remaining / max(len(candidates), 1)
-    if affordable < n0:
-        if affordable < 2:
-            raise ExperimentError(
-                f"{evaluator.budget_text} is too small: the first stage needs at least "
-                f"2 replications of each of the {len(candidates)} candidates "
-                f"({2 * len(candidates)}), {evaluator.remaining:g} remain"
-            )
-        n0 = math.floor(affordable)
+    while n0 > 2 and cost(n0) > evaluator.remaining:
+        n0 -= 1
+    if cost(n0) > evaluator.remaining:
+        raise ExperimentError(
+            f"{evaluator.budget_text} is too small: the first stage needs at least "
+            f"2 replications of each of the {len(candidates)} candidates "
+            f"({cost(2)} more), {evaluator.remaining:g} remain"
+        )
     evaluator.extend(candidates, n0)
     first = objective_matrix(candidates, goal, n0)
     if delta is None:

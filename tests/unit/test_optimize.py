@@ -125,6 +125,29 @@ def test_budget_is_respected_and_counted(synthetic: None) -> None:
         optimize(shop(), vary=[f"{PRICE}={prices}"], budget=122, executor="serial")
 
 
+def test_pattern_search_respects_the_budget_and_finds_the_peak(synthetic: None) -> None:
+    # 121 candidates (more than the screening takes): profit = price + noise, best at 0
+    # once the price is negated by --objective profit:min
+    for budget in (60, 300):
+        answer = optimize(
+            shop(),
+            vary=[f"{PRICE}=0:120:1"],
+            objective="profit:min",
+            budget=budget,
+            indifference=2,
+            policies=["backorder"],
+            executor="serial",
+        ).to_dict()
+        assert answer["search"] == "pattern"
+        assert (
+            answer["replications_used"]
+            == sum(c["replications"] for c in answer["candidates"])
+            <= budget
+        )
+    assert answer["best"]["settings"][PRICE] <= 2
+    assert "finalists" in answer["statement"] and "grid of 121" in answer["statement"]
+
+
 def test_the_answer_depends_on_the_seed_only(synthetic: None) -> None:
     def answer(**options: Any) -> dict[str, Any]:
         result = optimize(
