@@ -16,10 +16,10 @@ from simulator.experiment.optimize import (
     Evaluator,
     Progress,
     first_stage_size,
-    pattern_search,
     screen,
 )
 from simulator.experiment.optimize_answer import OptimizeResult, PolicyOptimum, answer
+from simulator.experiment.optimize_pattern import pattern_search
 from simulator.experiment.optimize_spec import OptimizeSpec
 from simulator.experiment.runner import select_policies
 from simulator.model import simulation
