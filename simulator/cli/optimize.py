@@ -133,7 +133,13 @@ def command(
         click.echo(render_optimize(result), nl=False)
 
 
+_HELP = {
+    "out": "Also write every evaluated candidate with its estimates to PATH as CSV.",
+    "replications": "The most replications any candidate gets (default: the scenario's).",
+    "policies": "Search only this policy (repeatable); default: every policy, each on its own.",
+}
+"""Run options whose meaning differs here."""
+
 for _param in command.params:
-    if _param.name == "out":
-        assert isinstance(_param, click.Option)
-        _param.help = "Also write every evaluated candidate with its estimates to PATH as CSV."
+    if isinstance(_param, click.Option) and _param.name in _HELP:
+        _param.help = _HELP[_param.name]
