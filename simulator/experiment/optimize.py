@@ -259,19 +259,23 @@ def screen(
     r = n0
     checked = n0 - 1  # the rule first looks at r = n0
     while True:
-        data = objective_matrix(alive, goal, r)
+        # running means: sums[k, r'] is the sum of candidate k's first r' + 1 values
+        sums = np.cumsum(objective_matrix(alive, goal, r), axis=1)
+        row_of = {id(c): row for row, c in enumerate(alive)}
         for look in range(max(checked + 1, n0), r + 1):
-            statuses = {id(c): status_of_prefix(c, constraints, look) for c in alive}
             means = np.full(len(candidates), -np.inf)
-            for row, c in enumerate(alive):
-                means[position[id(c)]] = data[row, :look].mean()
-            judges = [position[id(c)] for c in alive if statuses[id(c)] == FEASIBLE]
+            for c in alive:
+                means[position[id(c)]] = sums[row_of[id(c)], look - 1] / look
+            judges = [
+                position[id(c)]
+                for c in alive
+                if not constraints or status_of_prefix(c, constraints, look) == FEASIBLE
+            ]
             out = rule.eliminate(means, [position[id(c)] for c in alive], judges, look)
             for c in alive:
                 if position[id(c)] in out:
                     c.status = "eliminated"
             alive = [c for c in alive if c.status == "contender"]
-            data = objective_matrix(alive, goal, r)
         checked = r
         for c in alive:
             if status_of(c, constraints) == INFEASIBLE:
