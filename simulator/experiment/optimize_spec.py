@@ -142,7 +142,7 @@ def build_spec(
     else:
         for key, values in (block.get("vary") or {}).items():
             if isinstance(values, str):
-                grid[key] = list(parse_vary(f"{key}={values}")[1])
+                grid[key] = _block_range(key, values)
             else:
                 grid[key] = list(values)
     if not grid:
@@ -168,6 +168,20 @@ def build_spec(
     if delta is not None and not delta > 0:
         raise ExperimentError(f"indifference (={delta}) must be > 0")
     return OptimizeSpec(grid, goal, parsed, cap, None if delta is None else float(delta))
+
+
+def _block_range(key: str, text: str) -> list[Any]:
+    """The values of a ``START:STOP:STEP`` string in the ``optimize.vary`` block."""
+    from simulator.experiment.grid import parse_vary
+
+    where = f"optimize.vary.{key}"
+    try:
+        values = parse_vary(f"{key}={text}")[1]
+    except ExperimentError as exc:
+        raise ExperimentError(str(exc).replace(f"--vary {key}", where, 1)) from None
+    if len(values) == 1 and isinstance(values[0], str):
+        raise ExperimentError(f"{where}: must be a list of values or START:STOP:STEP, got {text!r}")
+    return list(values)
 
 
 def default_indifference(best_mean: float) -> float:

@@ -244,6 +244,8 @@ def test_the_optimize_block_and_options_that_replace_it(synthetic: None) -> None
         shop(optimize=block), objective="profit:max", policies=["backorder"], executor="serial"
     ).to_dict()
     assert answer["best"]["settings"] == {PRICE: 4}
+    with pytest.raises(ExperimentError, match=rf"optimize.vary.{PRICE}: must be a list"):
+        optimize(shop(optimize={"vary": {PRICE: "1:x:2"}}), executor="serial")
     with pytest.raises(ScenarioError) as raised:
         optimize(shop(optimize={"vary": {PRICE: [1]}, "constraints": ["fill_rat>=1"]}))
     assert "optimize.constraints[0]: unknown metric 'fill_rat'" in str(raised.value)
