@@ -11,7 +11,9 @@ How the work is sent, following Dask's best practices:
   broadcast=True)``), and tasks refer to it, so a task carries only its seeds;
 - tasks are grouped so that each worker gets about :data:`CHUNKS_PER_WORKER` of them per
   :meth:`DaskExecutor.run` call (consecutive replications, possibly of several policies or
-  grid points), which makes a task worth its scheduling cost;
+  grid points), and, once an earlier call (a sweep's first chunk, a first batch of a
+  precision run) has shown how long a replication takes, at least
+  :data:`MIN_TASK_SECONDS` of work each;
 - results are gathered with ``as_completed``, which feeds the progress callback;
 - a task lost with a dying worker is run again elsewhere (the scheduler reschedules it, and
   ``retries`` covers a failed attempt); when the cluster still cannot finish, the run fails
@@ -26,6 +28,7 @@ import contextlib
 import logging
 import math
 import os
+import time
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -57,13 +60,20 @@ _Spec = tuple[str, int, Any, tuple[Any, ...], Any]
 """A batch without its scenario: (name, scenario index, backorder, tasks, simulate)."""
 
 
-def _run_group(specs: list[_Spec], scenarios: list[Any]) -> list[TaskResult]:
-    """Worker side: run each batch of a group with its (already scattered) scenario."""
+MIN_TASK_SECONDS = 0.2
+"""Once the time of a replication is known (from an earlier call), a Dask task holds at
+least this much work, so that it is worth its scheduling and transfer cost."""
+
+
+def _run_group(specs: list[_Spec], scenarios: list[Any]) -> tuple[list[TaskResult], float]:
+    """Worker side: run each batch of a group with its (already scattered) scenario; the
+    results and the seconds they took."""
+    began = time.perf_counter()
     results: list[TaskResult] = []
     for name, index, backorder, tasks, simulate in specs:
         batch = Batch(name, scenarios[index], backorder, tasks, simulate)
         results.extend(run_batch(batch))
-    return results
+    return results, time.perf_counter() - began
 
 
 class DaskExecutor(Executor):
@@ -84,6 +94,8 @@ class DaskExecutor(Executor):
         self._client: Any = None
         self._cluster: Any = None
         self._holds = 0
+        self._seconds_per_task: float | None = None
+        """Seconds one replication took on a worker, on average, in the last run."""
 
     def open(self) -> None:
         """Connect to the cluster (starting a local one), unless already connected."""
@@ -155,7 +167,10 @@ class DaskExecutor(Executor):
         total = sum(len(batch.tasks) for batch in batches)
         client = self._client
         slots = max(1, sum(client.nthreads().values()))
-        groups = _groups(batches, math.ceil(total / (slots * CHUNKS_PER_WORKER)))
+        size = math.ceil(total / (slots * CHUNKS_PER_WORKER))
+        if self._seconds_per_task:
+            size = max(size, math.ceil(MIN_TASK_SECONDS / self._seconds_per_task))
+        groups = _groups(batches, min(size, total))
 
         scenarios: dict[int, Any] = {}
         for batch in batches:
@@ -183,11 +198,14 @@ class DaskExecutor(Executor):
                         retries=RETRIES,
                     )
                 )
+            busy, ran = 0.0, 0
             for future in as_completed(futures, loop=client.loop):
-                part = future.result()
+                part, seconds = future.result()
                 results.extend(part)
+                busy, ran = busy + seconds, ran + len(part)
                 if advance is not None:
                     advance(len(part))
+            self._seconds_per_task = busy / ran
         except (KilledWorker, CancelledError, OSError, TimeoutError) as exc:
             _cancel(client, futures)
             raise ExperimentError(

@@ -189,9 +189,15 @@ def run_sweep(
         raise ExperimentError(f"seed (={base_seed}) must be >= 0")
     grid = {key: list(values) for key, values in vary.items()}
     points = grid_points(grid)
-    for key, values in grid.items():  # each value on its own, before any work is done
-        for value in values:
-            apply_settings(loaded, {key: value})
+    # Every setting is checked before any work is done: with one key, each point is one
+    # value, and its scenario is kept for the run; with several, each value on its own.
+    prepared: dict[int, LoadedScenario] = {}
+    if len(grid) == 1:
+        prepared = {p: apply_settings(loaded, settings) for p, settings in enumerate(points)}
+    else:
+        for key, values in grid.items():
+            for value in values:
+                apply_settings(loaded, {key: value})
     simulate_fn = simulate if simulate is not None else simulation.simulate
     finished = dict(finished or {})
 
@@ -228,7 +234,7 @@ def run_sweep(
             chunk = todo[start : start + size]
             began = time.perf_counter()
             batches, tags = _batches(
-                loaded, points, chunk, chosen, rows, count, base_seed, simulate_fn
+                loaded, points, chunk, chosen, rows, count, base_seed, simulate_fn, prepared
             )
             reps: list[list[ReplicationMetrics | None]] = [[None] * count for _ in tags]
             for index, r, metrics in runner.run(batches, advance):
@@ -285,12 +291,15 @@ def _batches(
     count: int,
     seed: int,
     simulate: SimulateFn,
+    prepared: dict[int, LoadedScenario],
 ) -> tuple[list[Batch], list[tuple[int, str]]]:
-    """The batches of a chunk, one per missing (point, policy), and their (point, policy)."""
+    """The batches of a chunk, one per missing (point, policy), and their (point, policy).
+
+    A point's scenario comes from ``prepared`` (and leaves it) when it was built already."""
     batches: list[Batch] = []
     tags: list[tuple[int, str]] = []
     for p in chunk:
-        at_point = apply_settings(loaded, points[p])
+        at_point = prepared.pop(p, None) or apply_settings(loaded, points[p])
         for name in chosen:
             if (p, name) in rows:
                 continue

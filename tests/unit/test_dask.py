@@ -86,7 +86,8 @@ def test_the_scenario_is_scattered_once_and_tasks_are_grouped(
     cluster: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """4 policies x 8 replications go out as 8 grouped tasks (2 workers x 4), not 32, and
-    each distinct scenario is sent once, to every worker (broadcast)."""
+    each distinct scenario is sent once, to every worker (broadcast); once replications are
+    known to be quick, tasks grow to MIN_TASK_SECONDS of work."""
     from simulator.experiment import runner
 
     loaded = load_scenario(HOLIDAY, (*SHORT[:2], "replications=8"))
@@ -110,10 +111,18 @@ def test_the_scenario_is_scattered_once_and_tasks_are_grouped(
         monkeypatch.setattr(client, "scatter", spy_scatter)
         monkeypatch.setattr(client, "submit", spy_submit)
         dask = run_experiment(loaded, executor="dask")
-    assert scattered == [2]  # the base scenario, and honest-eta-no-backup's own
-    assert submitted == [4] * 8
+        assert scattered == [2]  # the base scenario, and honest-eta-no-backup's own
+        assert submitted == [4] * 8
+        assert executor._seconds_per_task is not None  # measured on the workers
+        # when a replication is known to take 10 ms, a task holds at least 0.2 s of work
+        executor._seconds_per_task = 0.01
+        submitted.clear()
+        again = run_experiment(loaded, executor="dask")
+        assert submitted == [20, 12]
     monkeypatch.undo()
-    assert dask.to_dict() == run_experiment(loaded, executor="serial").to_dict()
+    serial = run_experiment(loaded, executor="serial").to_dict()
+    assert dask.to_dict() == serial
+    assert again.to_dict() == serial
 
 
 def test_a_local_cluster_is_started_and_closed_for_the_run() -> None:

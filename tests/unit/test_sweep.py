@@ -292,3 +292,16 @@ def test_parquet_without_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "writing Parquet needs the parquet extra: pip install 'backorder-sim[parquet]'"
     )
     assert CALLS == []
+
+
+def test_the_terminal_summary_names_the_best_mean_per_policy_and_overall() -> None:
+    from simulator.reporting.sweep import sweep_summary
+
+    result = fake_sweep({"products.widget.price": [10, 30, 20]})
+    lines = sweep_summary(result).splitlines()
+    assert lines[0] == "highest mean profit (6 rows, 3 replications each):"
+    assert lines[1].startswith("  lost-sales: point 1: products.widget.price=30: profit ")
+    assert lines[2].startswith("  backorder-all: point 1: products.widget.price=30: profit ")
+    assert "(95% CI " in lines[2]
+    assert lines[3].startswith("  overall: backorder-all at point 1: products.widget.price=30")
+    assert len(lines) == 4
