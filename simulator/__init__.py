@@ -21,9 +21,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import compare, fit, load_scenario, run, sweep
+    from simulator.api import compare, fit, load_scenario, optimize, run, sweep
     from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
+    from simulator.experiment.optimize_answer import OptimizeResult
     from simulator.experiment.result import PolicyResult, RunResult
     from simulator.experiment.sweep import SweepResult
     from simulator.fitting import FitResult
@@ -37,6 +38,7 @@ __all__ = [
     "FitResult",
     "HistoryError",
     "LoadedScenario",
+    "OptimizeResult",
     "PolicyResult",
     "RunResult",
     "ScenarioError",
@@ -46,6 +48,7 @@ __all__ = [
     "compare",
     "fit",
     "load_scenario",
+    "optimize",
     "run",
     "sweep",
 ]
@@ -55,6 +58,8 @@ _LAZY: dict[str, str] = {
     "CompareResult": "simulator.experiment.compare",
     "load_scenario": "simulator.api",
     "run": "simulator.api",
+    "optimize": "simulator.api",
+    "OptimizeResult": "simulator.experiment.optimize_answer",
     "sweep": "simulator.api",
     "SweepResult": "simulator.experiment.sweep",
     "fit": "simulator.api",

@@ -35,6 +35,7 @@ from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
 
 if TYPE_CHECKING:
+    from simulator.experiment.optimize_answer import OptimizeResult
     from simulator.fitting import FitResult
 
 
@@ -276,3 +277,61 @@ def fit(
     from simulator.fitting import fit_history
 
     return fit_history(orders, deliveries, columns)
+
+
+def optimize(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    *,
+    vary: Sequence[str] = (),
+    objective: str | None = None,
+    constraints: Sequence[str] = (),
+    budget: int | None = None,
+    indifference: float | None = None,
+    sets: Sequence[str] = (),
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> OptimizeResult:
+    """Search settings for the best objective under constraints, with a confidence statement.
+
+    The options are those of ``backorder-sim optimize``: ``vary`` holds ``"KEY=START:STOP:STEP"``
+    or ``"KEY=V1,V2,..."`` specs, ``objective`` is ``"METRIC:max"`` or ``"METRIC:min"``,
+    ``constraints`` are ``"METRIC>=VALUE"`` / ``"METRIC<=VALUE"``, ``budget`` caps the
+    replications simulated, ``indifference`` is δ. Each one given replaces the field of the
+    scenario's ``optimize:`` block. ``replications`` are the full replications (the most any
+    candidate gets); ``policies`` default to every policy, each searched on its own. The
+    other options are :func:`run`'s. The result's ``to_dict()`` is the JSON of
+    ``optimize --format json``.
+
+    Raises ``ScenarioError`` for a bad scenario or setting and ``ExperimentError`` for a bad
+    option.
+    """
+    from simulator.experiment.optimize_run import optimize_experiment
+    from simulator.experiment.optimize_spec import build_spec
+
+    loaded = _loaded(scenario, sets)
+    block = loaded.scenario.optimize
+    spec = build_spec(
+        None if block is None else block.model_dump(),
+        loaded.scenario.objective.model_dump(),
+        vary=vary,
+        objective=objective,
+        constraints=constraints,
+        budget=budget,
+        indifference=indifference,
+    )
+    return optimize_experiment(
+        loaded,
+        spec,
+        policies=policies,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )

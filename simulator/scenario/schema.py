@@ -497,6 +497,37 @@ class Objective(Strict):
     goal: Literal["max", "min"] = "max"
 
 
+CONSTRAINT_PATTERN = (
+    r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(>=|<=)\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+)
+"""A constraint of `optimize`: ``METRIC>=VALUE`` or ``METRIC<=VALUE``."""
+
+
+def _constraint(value: Any) -> Any:
+    import re
+
+    if isinstance(value, str) and not re.match(CONSTRAINT_PATTERN, value):
+        raise ValueError(
+            f"must be METRIC>=VALUE or METRIC<=VALUE, e.g. fill_rate>=0.95, got {value!r}"
+        )
+    return value
+
+
+class OptimizeBlock(Strict):
+    """The search of `optimize`; each of its command-line options replaces one field."""
+
+    vary: dict[str, list[Any] | str] = Field(default_factory=dict)
+    """Each dotted key and its values: a list, or a `START:STOP:STEP` string."""
+    objective: Objective | None = None
+    """What to optimise (default: the scenario's `objective`)."""
+    constraints: list[Annotated[str, BeforeValidator(_constraint)]] = Field(default_factory=list)
+    """Service levels that must hold with 95% confidence, e.g. `fill_rate>=0.95`."""
+    budget: Annotated[int, Field(ge=1)] | None = None
+    """The most replications the search may simulate in all (shared evenly among policies)."""
+    indifference: PosFloat | None = None
+    """δ: the smallest difference in the objective worth telling apart."""
+
+
 class Scenario(Strict):
     """A whole scenario file, after `extends:` and `--set` are applied."""
 
@@ -514,6 +545,8 @@ class Scenario(Strict):
     policies: Annotated[list[Policy], Field(min_length=1)]
     sweep: dict[str, list[Any]] | None = None
     """A grid of `KEY: [values]`, the same as `sweep --vary`."""
+    optimize: OptimizeBlock | None = None
+    """The search of `optimize` (the same fields as its options)."""
 
     cross_keys = ("horizon_days", "warmup_days")
 
