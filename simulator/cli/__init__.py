@@ -25,6 +25,8 @@ EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, str] = {
     "validate": "Check scenario files and print every problem.",
     "run": "Run every policy and print each metric's mean and 95% interval.",
+    "trace": "Tell one replication of one policy as dated events, for teaching.",
+    "schema": "Print the JSON Schema of the scenario file, for editors.",
 }
 """Command name -> its one-line help (shown by ``--help`` without importing the command).
 The command itself is ``simulator.cli.<name>.command``."""
