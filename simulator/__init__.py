@@ -2,11 +2,13 @@
 
 The library API, for notebooks and scripts::
 
-    from simulator import load_scenario, run
+    from simulator import compare, load_scenario, run
 
     result = run("holiday.yaml", replications=20)  # every policy, common random numbers
     print(result.table())  # policies side by side: mean ± 95% half-width
     data = result.to_dict()  # the JSON of `backorder-sim run --format json`
+    verdict = compare("holiday.yaml")  # paired differences, ranking, recommendation
+    print(verdict.recommendation)
 
 Names are imported on first use, so ``import simulator`` stays light.
 """
@@ -17,13 +19,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import load_scenario, run
+    from simulator.api import compare, load_scenario, run
+    from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.result import PolicyResult, RunResult
     from simulator.metrics.summary import Summary
     from simulator.scenario import LoadedScenario, ScenarioError
 
 __all__ = [
+    "CompareResult",
     "ExperimentError",
     "LoadedScenario",
     "PolicyResult",
@@ -31,11 +35,14 @@ __all__ = [
     "ScenarioError",
     "Summary",
     "__version__",
+    "compare",
     "load_scenario",
     "run",
 ]
 
 _LAZY: dict[str, str] = {
+    "compare": "simulator.api",
+    "CompareResult": "simulator.experiment.compare",
     "load_scenario": "simulator.api",
     "run": "simulator.api",
     "ExperimentError": "simulator.experiment.errors",

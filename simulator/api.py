@@ -15,8 +15,21 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from simulator.experiment.compare import (
+    CompareResult,
+    Objective,
+    compare_experiment,
+    parse_objective,
+)
+from simulator.experiment.errors import ExperimentError
+from simulator.experiment.precision import run_to_precision
 from simulator.experiment.result import RunResult
-from simulator.experiment.runner import Progress, run_experiment
+from simulator.experiment.runner import Plan, Progress, run_experiment
+from simulator.experiment.targets import (
+    DEFAULT_MAX_REPLICATIONS,
+    PrecisionTarget,
+    parse_precision,
+)
 from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
 
@@ -32,6 +45,27 @@ def load_scenario(
     return _load_scenario(path_or_mapping, sets)
 
 
+def _renderers() -> None:
+    """Import the reporting layer, which registers the results' renderers (``table()``)."""
+    import simulator.reporting  # noqa: F401
+
+
+def _loaded(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario, sets: Sequence[str]
+) -> LoadedScenario:
+    if isinstance(scenario, LoadedScenario):
+        if sets:
+            raise ValueError(
+                "sets are applied when loading: pass a path or a mapping, not a loaded scenario"
+            )
+        return scenario
+    return load_scenario(scenario, sets)
+
+
+def _targets(precision: Sequence[str | PrecisionTarget]) -> list[PrecisionTarget]:
+    return [parse_precision(t) if isinstance(t, str) else t for t in precision]
+
+
 def run(
     scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
     *,
@@ -41,6 +75,8 @@ def run(
     seed: int | None = None,
     executor: str = "process",
     workers: int | None = None,
+    precision: Sequence[str | PrecisionTarget] = (),
+    max_replications: int | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """Run the policies of a scenario and summarise every metric across replications.
@@ -52,23 +88,73 @@ def run(
     (default the scenario's), ``executor`` (``"serial"`` or ``"process"``), ``workers``
     (default one per CPU) and ``progress``, called as ``progress(done, total)``.
 
+    ``precision`` targets (``"profit=500"``, ``"fill_rate=1%"``, as ``--precision``) add
+    replications in batches until every policy's 95% half-width on each named metric meets
+    its target (``%``: relative to that policy's mean), or ``max_replications`` (default
+    1000) are run; ``result.precision`` says how it ended. Stopping at n replications gives
+    exactly the numbers of a fixed run of n.
+
     Raises ``ScenarioError`` for a bad scenario and ``ExperimentError`` (a ValueError) for a
     bad option.
     """
-    if isinstance(scenario, LoadedScenario):
-        if sets:
-            raise ValueError(
-                "sets are applied when loading: pass a path or a mapping, not a loaded scenario"
-            )
-        loaded = scenario
-    else:
-        loaded = load_scenario(scenario, sets)
-    return run_experiment(
+    loaded = _loaded(scenario, sets)
+    _renderers()
+    targets = _targets(precision)
+    if not targets:
+        if max_replications is not None:
+            raise ExperimentError("--max-replications needs at least one --precision target")
+        return run_experiment(
+            loaded,
+            policies=policies,
+            replications=replications,
+            seed=seed,
+            executor=executor,
+            workers=workers,
+            progress=progress,
+        )
+    plan = Plan.make(loaded, policies, seed, executor, workers)
+    count = loaded.scenario.replications if replications is None else replications
+    cap = DEFAULT_MAX_REPLICATIONS if max_replications is None else max_replications
+    return run_to_precision(
+        plan, targets, start=count, max_replications=cap, paired=False, progress=progress
+    )
+
+
+def compare(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    *,
+    sets: Sequence[str] = (),
+    objective: str | Objective | None = None,
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    precision: Sequence[str | PrecisionTarget] = (),
+    max_replications: int | None = None,
+    progress: Progress | None = None,
+) -> CompareResult:
+    """Run the policies and compare them, as ``backorder-sim compare`` does.
+
+    The options are those of :func:`run`, plus ``objective`` (``"profit:max"``,
+    ``"mean_wait_days:min"``; default the scenario's ``objective:``). The result holds the
+    run (``result.run``), the paired ``differences`` against the baseline (the first
+    policy), the ``ranking`` (multiple comparisons with the best), whether the best is
+    ``clear``, a sentence per policy and a ``recommendation``; ``to_dict()`` is the JSON of
+    ``compare --format json``. With ``precision``, the targets apply to the paired
+    differences against the baseline (``%``: relative to the baseline's mean).
+    """
+    loaded = _loaded(scenario, sets)
+    _renderers()
+    return compare_experiment(
         loaded,
+        objective=parse_objective(objective) if isinstance(objective, str) else objective,
         policies=policies,
         replications=replications,
         seed=seed,
         executor=executor,
         workers=workers,
+        precision=_targets(precision),
+        max_replications=max_replications,
         progress=progress,
     )

@@ -25,6 +25,7 @@ EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, str] = {
     "validate": "Check scenario files and print every problem.",
     "run": "Run every policy and print each metric's mean and 95% interval.",
+    "compare": "Compare policies: paired differences, a ranking and a recommendation.",
     "trace": "Tell one replication of one policy as dated events, for teaching.",
     "schema": "Print the JSON Schema of the scenario file, for editors.",
 }

@@ -15,6 +15,7 @@ from simulator.experiment.result import RunResult
 from simulator.experiment.runner import Progress
 
 if TYPE_CHECKING:
+    from simulator.experiment.compare import CompareResult
     from simulator.scenario import LoadedScenario
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,6 +27,7 @@ __all__ = [
     "emit",
     "fail",
     "load",
+    "precision_options",
     "progress_bar",
     "run_options",
     "text",
@@ -42,8 +44,42 @@ def fail(*lines: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise click.exceptions.Exit(code)
 
 
-def run_options(command: F) -> F:
-    """The options shared by the commands that run replications (DESIGN §4 run options)."""
+def run_options(command: F | None = None, *, formats: Sequence[str] = FORMATS) -> Any:
+    """The options shared by the commands that run replications (DESIGN §4 run options).
+
+    Used bare (``@run_options``) or with the output formats a command offers
+    (``@run_options(formats=("table", "json"))``).
+    """
+    if command is None:
+        return lambda command: _add_run_options(command, tuple(formats))
+    return _add_run_options(command, tuple(formats))
+
+
+def precision_options(command: F) -> F:
+    """``--precision METRIC=HW`` (repeatable) and ``--max-replications N``."""
+    options = [
+        click.option(
+            "--precision",
+            "precision",
+            multiple=True,
+            metavar="METRIC=HW",
+            help="Add replications until the 95% half-width of METRIC is at most HW "
+            "(repeatable); HW% is relative to the baseline mean's magnitude.",
+        ),
+        click.option(
+            "--max-replications",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="With --precision: stop at N replications even if a target is not met "
+            "(default 1000).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _add_run_options(command: F, formats: tuple[str, ...]) -> F:
     options = [
         click.option(
             "--policy",
@@ -88,7 +124,7 @@ def run_options(command: F) -> F:
         click.option(
             "--format",
             "output_format",
-            type=click.Choice(FORMATS),
+            type=click.Choice(formats),
             default="table",
             show_default=True,
             help="Output format.",
@@ -153,19 +189,21 @@ def load(path: str, sets: Sequence[str]) -> LoadedScenario:
         fail(f"{path}: cannot read: {exc.strerror or exc}")
 
 
-def text(result: RunResult, output_format: str) -> str:
+def text(result: RunResult | CompareResult, output_format: str) -> str:
     """The result as text in ``output_format`` (a plain table when ``table``)."""
-    from simulator.reporting import render_table, to_csv, to_json
+    import simulator.reporting  # noqa: F401  (registers the renderers)
+    from simulator.experiment.rendering import render
 
-    if output_format == "json":
-        return to_json(result)
-    if output_format == "csv":
-        return to_csv(result)
-    return render_table(result)
+    out: str = render(result, output_format)
+    return out
 
 
-def emit(result: RunResult, output_format: str, out: str | None, quiet: bool) -> None:
-    """Write the result atomically to ``out``, or print it to stdout."""
+def emit(
+    result: RunResult | CompareResult, output_format: str, out: str | None, quiet: bool
+) -> None:
+    """Write the result atomically to ``out``, or print it to stdout; a note on stderr
+    when precision targets were given (met, or not met at the cap)."""
+    precision = (result if isinstance(result, RunResult) else result.run).precision
     if out is not None:
         from simulator.reporting import atomic_write
 
@@ -176,8 +214,10 @@ def emit(result: RunResult, output_format: str, out: str | None, quiet: bool) ->
         if not quiet:
             click.echo(f"wrote {out}", err=True)
     elif output_format == "table" and sys.stdout.isatty():
-        from simulator.reporting import print_tables
+        from simulator.experiment.rendering import render
 
-        print_tables(result)
+        render(result, "terminal")
     else:
         click.echo(text(result, output_format), nl=False)
+    if precision is not None and not quiet and (out is not None or output_format != "table"):
+        click.echo(precision.message(), err=True)

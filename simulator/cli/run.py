@@ -6,15 +6,18 @@ import sys
 
 import click
 
-from simulator.cli.common import emit, fail, load, progress_bar, run_options
+from simulator.cli.common import emit, fail, load, precision_options, progress_bar, run_options
 from simulator.experiment.errors import ExperimentError
 
 
 @click.command("run")
 @click.argument("file", type=click.Path(path_type=str))
+@precision_options
 @run_options
 def command(
     file: str,
+    precision: tuple[str, ...],
+    max_replications: int | None,
     policies: tuple[str, ...],
     replications: int | None,
     seed: int | None,
@@ -39,6 +42,8 @@ def command(
                 seed=seed,
                 executor=executor,
                 workers=workers,
+                precision=precision,
+                max_replications=max_replications,
                 progress=progress,
             )
     except ExperimentError as exc:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.metrics.record import ReplicationMetrics
+from simulator.experiment.rendering import render
+from simulator.experiment.targets import PrecisionOutcome
+from simulator.metrics.record import STORE_METRICS, ReplicationMetrics, Value
 from simulator.metrics.summary import Summary
 
 
@@ -28,6 +30,21 @@ class PolicyResult:
     replications: list[ReplicationMetrics] = field(repr=False)
     """The raw metrics of each replication, in replication order (for paired differences:
     element r of every policy comes from the same customers)."""
+
+    def values(self, metric: str, product: str | None = None) -> list[Value]:
+        """``metric``'s value in each replication, in replication order; None where it is
+        undefined. Store level, or ``product``'s own metrics when a product id is given.
+
+        A KeyError names an unknown metric or product.
+        """
+        known = STORE_METRICS if not self.replications else self.replications[0].store
+        if metric not in known:
+            raise KeyError(f"unknown metric {metric!r}; known: {', '.join(known)}")
+        if product is None:
+            return [rep.store.get(metric) for rep in self.replications]
+        if product not in self.products:
+            raise KeyError(f"unknown product {product!r}; known: {', '.join(self.products)}")
+        return [rep.products.get(product, {}).get(metric) for rep in self.replications]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of one policy: ``{"metrics", "products", "suppliers"}``."""
@@ -52,6 +69,9 @@ class RunResult:
     """Length of the measurement window: horizon_days - warmup_days."""
     policies: dict[str, PolicyResult]
     """Per policy name, in the scenario's order (the baseline first when it was run)."""
+    precision: PrecisionOutcome | None = None
+    """How the precision targets ended, when replications were added until they were met
+    (None for a fixed number of replications)."""
 
     def __repr__(self) -> str:
         return (
@@ -61,32 +81,37 @@ class RunResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN §4 (plain dicts, lists, numbers, None)."""
+        """The JSON shape of DESIGN §4 (plain dicts, lists, numbers, None), plus
+        ``"precision"`` (:meth:`PrecisionOutcome.to_dict`) when targets were given."""
         return {
             "scenario": self.scenario,
             "seed": self.seed,
             "replications": self.replications,
             "window_days": self.window_days,
             "policies": {name: policy.to_dict() for name, policy in self.policies.items()},
+            **({} if self.precision is None else {"precision": self.precision.to_dict()}),
         }
 
-    # Conveniences for notebooks. The reporting layer sits above this one, so it is
-    # imported only when one of these is called.
+    def values(self, metric: str, product: str | None = None) -> dict[str, list[Value]]:
+        """Per policy, ``metric``'s value in each replication, in replication order
+        (None where undefined): the raw material for a notebook's own statistics. Element
+        r of every policy comes from the same customers, so they can be paired."""
+        return {name: policy.values(metric, product) for name, policy in self.policies.items()}
+
+    # Conveniences for notebooks. The reporting layer sits above this one and registers
+    # the renderers (simulator.experiment.rendering); these look them up.
 
     def table(self, *, width: int | None = None) -> str:
         """The results as a plain-text table: policies as columns, ``mean ± half-width``."""
-        from simulator.reporting.table import render_table
-
-        return render_table(self, width=width)
+        text: str = render(self, "table", width=width)
+        return text
 
     def to_json(self) -> str:
         """The results as the JSON text ``--format json`` prints."""
-        from simulator.reporting.formats import to_json
-
-        return to_json(self)
+        text: str = render(self, "json")
+        return text
 
     def to_csv(self) -> str:
         """The results as the CSV text ``--format csv`` prints (one row per metric)."""
-        from simulator.reporting.formats import to_csv
-
-        return to_csv(self)
+        text: str = render(self, "csv")
+        return text

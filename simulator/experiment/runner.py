@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from simulator.experiment.errors import ExperimentError, did_you_mean
-from simulator.experiment.executors import Batch, SimulateFn, Task, get_executor
+from simulator.experiment.executors import Batch, Executor, SimulateFn, Task, get_executor
 from simulator.experiment.result import PolicyResult, RunResult
 from simulator.metrics.record import ReplicationMetrics
 from simulator.metrics.summary import summarize_replications
@@ -65,66 +66,124 @@ def run_experiment(
 
     Raises :class:`ExperimentError` for an unknown policy or executor or a bad count.
     """
-    runner = get_executor(executor, workers)
-    chosen = select_policies(loaded.policies, policies)
-    scenario = loaded.scenario
-    count = scenario.replications if replications is None else replications
+    plan = Plan.make(loaded, policies, seed, executor, workers, simulate)
+    count = loaded.scenario.replications if replications is None else replications
+    check_replications(count)
+    grid = plan.simulate(0, count, progress)
+    return plan.result(grid)
+
+
+def check_replications(count: int) -> None:
+    """An :class:`ExperimentError` unless ``count`` >= 1."""
     if count < 1:
         raise ExperimentError(f"replications (={count}) must be >= 1")
-    base_seed = scenario.seed if seed is None else seed
-    if base_seed < 0:
-        raise ExperimentError(f"seed (={base_seed}) must be >= 0")
-    # Looked up at call time, so that a replaced model (tests, later releases) is used.
-    simulate_fn = simulate if simulate is not None else simulation.simulate
 
-    # Each policy gets its own SeedSequence objects (equal, not shared): a model that
-    # spawns from its seed then cannot change what the next policy sees in this process.
-    batches = [
-        Batch(
-            name=policy.name,
-            scenario=policy.scenario,
-            backorder=policy.backorder,
-            tasks=tuple(
-                Task(index, r, seed_r)
-                for r, seed_r in enumerate(replication_seeds(base_seed, count))
-            ),
-            simulate=simulate_fn,
-        )
-        for index, policy in enumerate(chosen)
-    ]
-    total = count * len(chosen)
-    done = 0
 
-    def advance(k: int) -> None:
-        nonlocal done
-        done += k
-        if progress is not None:
-            progress(done, total)
+@dataclass(frozen=True)
+class Plan:
+    """What an experiment runs (policies, seed, executor), to run in one go or in batches.
 
-    grid: list[list[ReplicationMetrics | None]] = [[None] * count for _ in chosen]
-    for index, r, metrics in runner.run(batches, advance):
-        grid[index][r] = metrics
+    Replications ``start`` to ``stop - 1`` can be simulated in any number of calls: since
+    replication r always uses the r-th child seed, the metrics of replications 0 to n - 1
+    are the same whether they were run in one call or in several (what precision targets
+    rely on).
+    """
 
-    results: dict[str, PolicyResult] = {}
-    for index, policy in enumerate(chosen):
-        reps = [m for m in grid[index] if m is not None]
-        if len(reps) != count:
-            raise RuntimeError(
-                f"executor {runner.name!r} returned {len(reps)} of {count} replications "
-                f"for policy {policy.name!r}"
+    loaded: LoadedScenario
+    """The scenario."""
+    chosen: list[ResolvedPolicy]
+    """The policies to run, in the scenario's order (the first is the baseline)."""
+    seed: int
+    """The seed of the replications."""
+    runner: Executor
+    """Where the replications run."""
+    simulate_fn: SimulateFn
+    """The function that runs one replication."""
+
+    @classmethod
+    def make(
+        cls,
+        loaded: LoadedScenario,
+        policies: Sequence[str] | None = None,
+        seed: int | None = None,
+        executor: str = "process",
+        workers: int | None = None,
+        simulate: SimulateFn | None = None,
+    ) -> Plan:
+        """Check the options (as :func:`run_experiment` does) and fix what will run."""
+        runner = get_executor(executor, workers)
+        chosen = select_policies(loaded.policies, policies)
+        base_seed = loaded.scenario.seed if seed is None else seed
+        if base_seed < 0:
+            raise ExperimentError(f"seed (={base_seed}) must be >= 0")
+        # Looked up at call time, so that a replaced model (tests, later releases) is used.
+        simulate_fn = simulate if simulate is not None else simulation.simulate
+        return cls(loaded, chosen, base_seed, runner, simulate_fn)
+
+    def simulate(
+        self, start: int, stop: int, progress: Progress | None = None, done_before: int = 0
+    ) -> list[list[ReplicationMetrics]]:
+        """Per policy, the metrics of replications ``start`` .. ``stop - 1``, in order.
+
+        ``progress(done, total)`` counts (policy, replication) tasks, ``done_before`` of
+        them already finished in earlier calls.
+        """
+        count = stop - start
+        # Each policy gets its own SeedSequence objects (equal, not shared): a model that
+        # spawns from its seed then cannot change what the next policy sees in this process.
+        batches = [
+            Batch(
+                name=policy.name,
+                scenario=policy.scenario,
+                backorder=policy.backorder,
+                tasks=tuple(
+                    Task(index, start + k, seed_r)
+                    for k, seed_r in enumerate(replication_seeds(self.seed, stop)[start:])
+                ),
+                simulate=self.simulate_fn,
             )
-        summaries = summarize_replications(reps)
-        results[policy.name] = PolicyResult(
-            name=policy.name,
-            metrics=summaries.store,
-            products=summaries.products,
-            suppliers=summaries.suppliers,
-            replications=reps,
+            for index, policy in enumerate(self.chosen)
+        ]
+        total = done_before + count * len(self.chosen)
+        done = done_before
+
+        def advance(k: int) -> None:
+            nonlocal done
+            done += k
+            if progress is not None:
+                progress(done, total)
+
+        grid: list[list[ReplicationMetrics | None]] = [[None] * count for _ in self.chosen]
+        for index, r, metrics in self.runner.run(batches, advance):
+            grid[index][r - start] = metrics
+        out: list[list[ReplicationMetrics]] = []
+        for index, policy in enumerate(self.chosen):
+            reps = [m for m in grid[index] if m is not None]
+            if len(reps) != count:
+                raise RuntimeError(
+                    f"executor {self.runner.name!r} returned {len(reps)} of {count} "
+                    f"replications for policy {policy.name!r}"
+                )
+            out.append(reps)
+        return out
+
+    def result(self, grid: Sequence[Sequence[ReplicationMetrics]]) -> RunResult:
+        """The summaries of replications 0 .. n - 1 of every policy (``grid[policy][r]``)."""
+        scenario = self.loaded.scenario
+        results: dict[str, PolicyResult] = {}
+        for policy, reps in zip(self.chosen, grid, strict=True):
+            summaries = summarize_replications(reps)
+            results[policy.name] = PolicyResult(
+                name=policy.name,
+                metrics=summaries.store,
+                products=summaries.products,
+                suppliers=summaries.suppliers,
+                replications=list(reps),
+            )
+        return RunResult(
+            scenario=scenario.name,
+            seed=self.seed,
+            replications=len(grid[0]),
+            window_days=scenario.horizon_days - scenario.warmup_days,
+            policies=results,
         )
-    return RunResult(
-        scenario=scenario.name,
-        seed=base_seed,
-        replications=count,
-        window_days=scenario.horizon_days - scenario.warmup_days,
-        policies=results,
-    )

@@ -50,6 +50,36 @@ STORE_METRICS: tuple[str, ...] = (
 )
 """Every store-level (and per-product) metric, in the order reports list them."""
 
+MONEY_METRICS: frozenset[str] = frozenset(
+    {
+        "revenue",
+        "retained_revenue",
+        "lost_revenue",
+        "purchase_cost",
+        "ordering_cost",
+        "holding_cost",
+        "backlog_penalty_cost",
+        "lost_sale_penalty_cost",
+        "profit",
+        "spend",
+    }
+)
+"""Metrics in currency units (over the measurement window)."""
+
+RATE_METRICS: frozenset[str] = frozenset({"backup_share"})
+"""Fractions in [0, 1] besides the ``*_rate`` metrics."""
+
+
+def is_money(metric: str) -> bool:
+    """True for a metric in currency units."""
+    return metric in MONEY_METRICS or metric.endswith(("_cost", "_revenue"))
+
+
+def is_rate(metric: str) -> bool:
+    """True for a metric that is a fraction in [0, 1] (a rate or a share)."""
+    return metric.endswith(("_rate", "_share")) or metric in RATE_METRICS
+
+
 SUPPLIER_METRICS: tuple[str, ...] = (
     "orders",
     "units",

@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterator
 
+from simulator.experiment.compare import CompareResult
 from simulator.experiment.result import RunResult
 from simulator.metrics.summary import Summary
 
@@ -23,7 +24,7 @@ CSV_COLUMNS: tuple[str, ...] = (
 """The CSV header. ``scope`` is ``store``, ``product:ID`` or ``supplier:ID``."""
 
 
-def to_json(result: RunResult) -> str:
+def to_json(result: RunResult | CompareResult) -> str:
     """The results as indented JSON (DESIGN §4); undefined values are ``null``, never NaN."""
     return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
 

@@ -11,26 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from simulator.experiment.result import RunResult
+from simulator.metrics.record import MONEY_METRICS, RATE_METRICS
 from simulator.metrics.summary import EMPTY, Summary
-
-MONEY_METRICS: frozenset[str] = frozenset(
-    {
-        "revenue",
-        "retained_revenue",
-        "lost_revenue",
-        "purchase_cost",
-        "ordering_cost",
-        "holding_cost",
-        "backlog_penalty_cost",
-        "lost_sale_penalty_cost",
-        "profit",
-        "spend",
-    }
-)
-"""Metrics in currency units: printed with thousands separators."""
-
-RATE_METRICS: frozenset[str] = frozenset({"backup_share"})
-"""Fractions in [0, 1] besides the ``*_rate`` metrics."""
 
 UNDEFINED = "n/a"
 """What a cell shows when the metric was undefined in every replication."""

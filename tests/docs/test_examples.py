@@ -3,7 +3,7 @@
 Three kinds of example are checked:
 
 - ``console`` blocks: each ``$ backorder-sim ...`` line is run through the command line
-  (click's CliRunner, ``--executor serial`` added to ``run`` so that no process pool
+  (click's CliRunner, ``--executor serial`` added to ``run`` and ``compare`` so that no process pool
   starts; the numbers do not depend on the executor) and its output compared with the
   lines under it. ``$ head -n N FILE`` shows the start of a file an earlier command wrote.
   A line ``...`` in the page stands for lines left out; without one, the output must match
@@ -145,7 +145,7 @@ def run_command(command: str) -> list[str]:
         return lines[: int(argv[2])]
     assert argv[0] == "backorder-sim", f"docs may only show backorder-sim and head: {command}"
     args = argv[1:]
-    if args and args[0] == "run" and "--executor" not in args:
+    if args and args[0] in ("run", "compare") and "--executor" not in args:
         args += ["--executor", "serial"]
     result = CliRunner().invoke(main, args)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
