@@ -19,7 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import compare, load_scenario, run
+    from simulator.api import compare, load_scenario, run, trace, write_report
     from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.result import PolicyResult, RunResult
@@ -38,6 +38,8 @@ __all__ = [
     "compare",
     "load_scenario",
     "run",
+    "trace",
+    "write_report",
 ]
 
 _LAZY: dict[str, str] = {
@@ -45,6 +47,8 @@ _LAZY: dict[str, str] = {
     "CompareResult": "simulator.experiment.compare",
     "load_scenario": "simulator.api",
     "run": "simulator.api",
+    "trace": "simulator.api",
+    "write_report": "simulator.api",
     "ExperimentError": "simulator.experiment.errors",
     "PolicyResult": "simulator.experiment.result",
     "RunResult": "simulator.experiment.result",

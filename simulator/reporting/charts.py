@@ -108,13 +108,24 @@ def tradeoff_figure(
             continue
         xerr = _err(xs, x)
         yerr = _err(ys, y)
-        ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", color=_colour(i), capsize=4, ms=7)
-        ax.annotate(_short(name, 24), (x, y), xytext=(6, 6), textcoords="offset points", fontsize=8)
+        ax.errorbar(
+            x,
+            y,
+            xerr=xerr,
+            yerr=yerr,
+            fmt="o",
+            color=_colour(i),
+            capsize=4,
+            ms=7,
+            label=_short(name, 24),
+        )
     ax.set_xlabel(x_label, fontsize=9)
     ax.set_ylabel(y_label, fontsize=9)
     ax.tick_params(labelsize=8)
     ax.grid(alpha=0.3)
     ax.set_title(f"Trade-off: {x_label} against {y_label}", fontsize=10)
+    if points:
+        ax.legend(fontsize=8, loc="best")
     return fig
 
 
@@ -172,7 +183,16 @@ def _path_axes(
         ax.axvspan(d.start, horizon if d.end is None else d.end, color=DISRUPTED, alpha=0.3, lw=0)
     for key, label in (("on_hand", "on hand"), ("backlog", "backlog"), ("on_order", "on order")):
         values = getattr(path, key)
-        ax.step(path.times, values, where="post", color=LEVEL_COLOURS[key], lw=1.2, label=label)
+        thin = key == "on_order"
+        ax.step(
+            path.times,
+            values,
+            where="post",
+            color=LEVEL_COLOURS[key],
+            label=label,
+            lw=0.8 if thin else 1.2,
+            alpha=0.7 if thin else 1.0,
+        )
     styles = {
         "delivery": ("v", "#2f855a", "delivery"),
         "replenishment": ("^", "#4a5568", "order placed"),
