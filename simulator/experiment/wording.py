@@ -212,7 +212,7 @@ def policy_sentence(
         shown.insert(0, objective)
     for metric in shown:
         diff = differences.get(metric)
-        if diff is not None:
+        if diff is not None and diff.mean is not None:
             parts.append(difference_clause(metric, diff, first=not (named or parts)))
     if not parts:
         return head + "."
@@ -273,8 +273,17 @@ def recommendation(
             f"Only {best.policy} was run, so there is nothing to choose between: its {what} "
             f"is {best_level}. Add policies to the scenario to compare them."
         )
+    unranked = [e.policy for e in ranking if e.mean is None]
+    ranking = [e for e in ranking if e.mean is not None]
     worse = [e.policy for e in ranking[1:] if e.status == "worse"]
     contenders = [e.policy for e in ranking[1:] if e.status == "contender"]
+    if len(ranking) == 1:
+        text = (
+            f"Only {best.policy} has a value of {what} ({best_level}); "
+            f"{_names(unranked)} {'has' if len(unranked) == 1 else 'have'} none, in any "
+            f"replication, so there is nothing to compare it with on {what}."
+        )
+        return text
     second = ranking[1]
     if not contenders:
         text = (
@@ -319,5 +328,11 @@ def recommendation(
         text += (
             " Choose among them on other grounds, or run more replications (see "
             "--precision) to narrow the intervals."
+        )
+    if unranked:
+        text += (
+            f" {_names(unranked)} {'has' if len(unranked) == 1 else 'have'} no value of "
+            f"{what} in any replication and {'is' if len(unranked) == 1 else 'are'} not "
+            f"ranked."
         )
     return text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -160,11 +161,12 @@ def build_comparison(result: CompareResult, *, run_tables: bool = True) -> list[
     run = result.run
     goal = "higher" if result.objective.goal == "max" else "lower"
     metric = result.objective.metric
-    k = len(result.ranking)
+    k = sum(entry.mean is not None for entry in result.ranking)
     together = "both policies" if k == 2 else f"all {k} policies"
     parts: list[RenderableType] = []
     if run_tables:
-        parts += [*build_tables(run), Text()]
+        # the precision outcome is told once, above the recommendation
+        parts += [*build_tables(replace(run, precision=None)), Text()]
     if result.differences:
         parts += [
             _wrap(
@@ -177,13 +179,16 @@ def build_comparison(result: CompareResult, *, run_tables: bool = True) -> list[
         ]
         for table in difference_tables(result):
             parts += [table, Text()]
+    explain = (
+        f"Ranking by {metric} ({goal} is better). With one policy there is nothing to rank."
+        if k == 1
+        else f"Ranking by {metric} ({goal} is better). 'vs best other' is how far the "
+        f"policy is ahead of the best of the others on {metric} (negative: behind); "
+        f"the intervals hold for {together} at once with 95% confidence. 'worse': "
+        f"the interval is below 0, so the policy is not the best."
+    )
     parts += [
-        _wrap(
-            f"Ranking by {metric} ({goal} is better). 'vs best other' is how far the "
-            f"policy is ahead of the best of the others on {metric} (negative: behind); "
-            f"the intervals hold for {together} at once with 95% confidence. 'worse': "
-            f"the interval is below 0, so the policy is not the best."
-        ),
+        _wrap(explain),
         Text(),
         ranking_table(result),
         Text(),

@@ -1,26 +1,44 @@
 """Which reporting function renders which result: registered with the experiment layer's
 renderer registry, so results stay plain data and still render themselves in a notebook.
 
-A new rendering (an HTML view for ``_repr_html_``, a data frame) is one more line here.
+Each renderer imports its module when first called, so registering costs nothing at
+start-up (a run does not pay for rich). A new rendering (an HTML view for
+``_repr_html_``, a data frame for ``to_frame()``) is one more line in :data:`RENDERERS`.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from simulator.experiment.compare import CompareResult
-from simulator.experiment.rendering import register_renderer
+from simulator.experiment.rendering import Renderer, register_renderer
 from simulator.experiment.result import RunResult
+
+RENDERERS: list[tuple[type, str, str]] = [
+    (RunResult, "table", "simulator.reporting.table:render_table"),
+    (RunResult, "terminal", "simulator.reporting.table:print_tables"),
+    (RunResult, "json", "simulator.reporting.formats:to_json"),
+    (RunResult, "csv", "simulator.reporting.formats:to_csv"),
+    (CompareResult, "table", "simulator.reporting.comparison:render_comparison"),
+    (CompareResult, "terminal", "simulator.reporting.comparison:print_comparison"),
+    (CompareResult, "json", "simulator.reporting.formats:to_json"),
+]
+"""(result class, kind, ``module:function``) for every renderer of this layer."""
+
+
+def _lazy(target: str) -> Renderer:
+    """A renderer that imports ``module:function`` when first called."""
+    module, _, name = target.partition(":")
+
+    def renderer(result: Any, **options: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(result, **options)
+
+    renderer.__qualname__ = renderer.__name__ = name
+    return renderer
 
 
 def register_all() -> None:
     """Register every renderer of the reporting layer (idempotent)."""
-    from simulator.reporting.comparison import print_comparison, render_comparison
-    from simulator.reporting.formats import to_csv, to_json
-    from simulator.reporting.table import print_tables, render_table
-
-    register_renderer(RunResult, "table", render_table)
-    register_renderer(RunResult, "json", to_json)
-    register_renderer(RunResult, "csv", to_csv)
-    register_renderer(RunResult, "terminal", print_tables)
-    register_renderer(CompareResult, "terminal", print_comparison)
-    register_renderer(CompareResult, "json", to_json)
-    register_renderer(CompareResult, "table", render_comparison)
+    for cls, kind, target in RENDERERS:
+        register_renderer(cls, kind, _lazy(target))

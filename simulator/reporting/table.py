@@ -126,6 +126,8 @@ def build_tables(result: RunResult) -> list[RenderableType]:
         supplier_rows.extend((f"{sid}: {metric}", cells) for metric, cells in _rows(columns, r))
     if supplier_rows:
         parts += [Text(), _table("Suppliers", names, supplier_rows)]
+    if result.precision is not None:
+        parts += [Text(), Text(result.precision.message())]
     return parts
 
 
