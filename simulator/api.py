@@ -199,8 +199,10 @@ def trace(
     ``result.counts()`` adds them up (equal to ``run``'s ``units_*`` metrics for the same
     replication), ``result.rows()`` gives the CSV columns. ``days`` stops the run early.
     """
+    loaded = _loaded(scenario, sets)
+    _renderers()
     return trace_replication(
-        _loaded(scenario, sets),
+        loaded,
         policy,
         replication=replication,
         days=days,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simulator.experiment.errors import ExperimentError, did_you_mean
+from simulator.experiment.rendering import render
 from simulator.experiment.runner import select_policies
 from simulator.metrics.record import ReplicationMetrics
 from simulator.model.observe import ModelEvent
@@ -143,6 +144,16 @@ class TraceResult:
         levels.append(levels[-1])
         on_hand, backlog, on_order = (list(c) for c in zip(*levels, strict=True))
         return LevelPath(times, on_hand, backlog, on_order)
+
+    def _repr_html_(self) -> str:
+        """The story as ``trace`` prints it (Jupyter shows it)."""
+        text: str = render(self, "html")
+        return text
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per event, the columns of ``trace --csv`` (needs
+        pandas, the ``frames`` extra)."""
+        return render(self, "frame")
 
     def rows(self) -> list[dict[str, Any]]:
         """One plain record per event, in the columns of ``trace --csv`` (DESIGN §4)."""

@@ -14,6 +14,7 @@ from typing import Any
 from simulator.experiment.compare import CompareResult
 from simulator.experiment.rendering import Renderer, register_renderer
 from simulator.experiment.result import RunResult
+from simulator.experiment.trace import TraceResult
 
 RENDERERS: list[tuple[type, str, str]] = [
     (RunResult, "table", "simulator.reporting.table:render_table"),
@@ -23,6 +24,12 @@ RENDERERS: list[tuple[type, str, str]] = [
     (CompareResult, "table", "simulator.reporting.comparison:render_comparison"),
     (CompareResult, "terminal", "simulator.reporting.comparison:print_comparison"),
     (CompareResult, "json", "simulator.reporting.formats:to_json"),
+    (RunResult, "html", "simulator.reporting.notebook:run_html"),
+    (RunResult, "frame", "simulator.reporting.notebook:run_frame"),
+    (CompareResult, "html", "simulator.reporting.notebook:compare_html"),
+    (CompareResult, "frame", "simulator.reporting.notebook:compare_frame"),
+    (TraceResult, "html", "simulator.reporting.notebook:trace_html"),
+    (TraceResult, "frame", "simulator.reporting.notebook:trace_frame"),
 ]
 """(result class, kind, ``module:function``) for every renderer of this layer."""
 
