@@ -18,14 +18,20 @@ from simulator.reporting.report import interval_text
 if TYPE_CHECKING:
     from simulator.reporting.report import Report
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~>])")
+_LIST_START = re.compile(r"^(\d+)([.)])|^([-+])")
 
 
 def md(text: object) -> str:
-    """``text`` safe in Markdown: HTML escaped, Markdown punctuation backslash-escaped,
+    """``text`` safe in Markdown: HTML escaped, Markdown's emphasis, code, link, heading,
+    table and quote characters backslash-escaped (and a leading ``-``, ``+`` or ``1.``),
     newlines as spaces (a table cell stays one line)."""
     plain = escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", plain)
+    plain = _MD_SPECIAL.sub(r"\\\1", plain)
+    # what would start a list where the text starts a line
+    return _LIST_START.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else "\\" + m.group(3), plain
+    )
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -87,7 +87,7 @@ def test_markdown_report_has_its_charts_beside_it(
     assert names == [f"report-{k}.png" for k in ("metrics", "tradeoff", "waits", "paths")]
     for name in names:
         _png_is_a_picture((path.parent / name).read_bytes())
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script" not in text.lower()
     for heading in ("## Recommendation", "## Ranking", "## Key metrics", "## All metrics"):
         assert heading in text
@@ -95,7 +95,7 @@ def test_markdown_report_has_its_charts_beside_it(
     assert text.count("| --- |") >= 4
     for policy in loaded.policies:
         if policy.name != EVIL:
-            assert policy.name.replace("-", "\\-") in text
+            assert policy.name in text
 
 
 def test_compare_report_option(tmp_path: Path, scenario_file: Path) -> None:
