@@ -101,6 +101,7 @@ class Observation:
         pending: list[tuple[BackorderEntry, int, float]] = []
         store.__dict__["_observed_shipments"] = pending
         original_ship = store._ship_backorder
+        serve = type(store).on_customer  # the store's own rules, unobserved
 
         def ship(entry: BackorderEntry, units: int, now: float) -> None:
             original_ship(entry, units, now)
@@ -109,7 +110,7 @@ class Observation:
         def on_customer(
             now: float, units: int, patience: float | None, wait: float | None, u: float
         ) -> None:
-            self.customer(store, now, units, patience, wait, u)
+            self.customer(store, serve, now, units, patience, wait, u)
 
         store.__dict__["_ship_backorder"] = ship
         store.__dict__["on_customer"] = on_customer
@@ -137,15 +138,15 @@ class Observation:
     def customer(
         self,
         store: Store,
+        serve: Callable[[Store, float, int, float | None, float | None, float], None],
         now: float,
         units: int,
         patience: float | None,
         max_quoted_wait: float | None,
         u: float,
     ) -> None:
-        """Serve one customer through the store's own rules, then tell what happened."""
-        from simulator.model.store import Store
-
+        """Serve one customer through the store's own rules (``serve``), then tell what
+        happened."""
         ledger = store.customers
         before = (ledger.filled_immediately, ledger.backordered, ledger.refused, ledger.declined)
         on_hand = store.on_hand
@@ -155,7 +156,7 @@ class Observation:
         self._numbers[key] = number
         self._deferred, self._order_levels = [], None
         try:
-            Store.on_customer(store, now, units, patience, max_quoted_wait, u)
+            serve(store, now, units, patience, max_quoted_wait, u)
             deferred, levels = self._deferred, self._order_levels
         finally:
             self._deferred = None
