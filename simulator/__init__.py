@@ -21,7 +21,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import compare, fit, load_scenario, optimize, run, sweep
+    from simulator.api import (
+        compare,
+        fit,
+        load_scenario,
+        optimize,
+        run,
+        sweep,
+        trace,
+        write_report,
+    )
     from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.optimize_answer import OptimizeResult
@@ -51,6 +60,8 @@ __all__ = [
     "optimize",
     "run",
     "sweep",
+    "trace",
+    "write_report",
 ]
 
 _LAZY: dict[str, str] = {
@@ -65,6 +76,8 @@ _LAZY: dict[str, str] = {
     "fit": "simulator.api",
     "FitResult": "simulator.fitting",
     "HistoryError": "simulator.history",
+    "trace": "simulator.api",
+    "write_report": "simulator.api",
     "ExperimentError": "simulator.experiment.errors",
     "PolicyResult": "simulator.experiment.result",
     "RunResult": "simulator.experiment.result",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.experiment.compare import (
@@ -31,6 +32,7 @@ from simulator.experiment.targets import (
     PrecisionTarget,
     parse_precision,
 )
+from simulator.experiment.trace import TraceResult, trace_replication
 from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
 
@@ -334,4 +336,53 @@ def optimize(
         workers=workers,
         scheduler=scheduler,
         progress=progress,
+    )
+
+
+def write_report(
+    result: CompareResult,
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    path: str | os.PathLike[str],
+    *,
+    sets: Sequence[str] = (),
+) -> list[Path]:
+    """Write the report of a comparison, as ``compare --report PATH`` does.
+
+    ``scenario`` is what ``result`` was run from (a path, a mapping or a loaded scenario;
+    ``sets`` as for :func:`compare`), needed for its description and the one-replication
+    sample paths. ``path`` ending in ``.html`` gets one self-contained HTML file; ``.md``
+    gets Markdown with its charts as PNG files beside it (``NAME-metrics.png``, ...).
+    Returns the files written, the report first. Needs matplotlib (the ``report`` extra).
+    """
+    from simulator.reporting.report import write_report as write
+
+    return write(result, _loaded(scenario, sets), path)
+
+
+def trace(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    policy: str,
+    *,
+    sets: Sequence[str] = (),
+    replication: int = 1,
+    days: float | None = None,
+    product: str | None = None,
+    seed: int | None = None,
+) -> TraceResult:
+    """One replication of one policy, event by event, as ``backorder-sim trace`` tells it.
+
+    ``result.events`` are the model's own events in time order (plain records: time, kind,
+    product, supplier, customer, units, the levels after, and a ``detail`` dict);
+    ``result.counts()`` adds them up (equal to ``run``'s ``units_*`` metrics for the same
+    replication), ``result.rows()`` gives the CSV columns. ``days`` stops the run early.
+    """
+    loaded = _loaded(scenario, sets)
+    _renderers()
+    return trace_replication(
+        loaded,
+        policy,
+        replication=replication,
+        days=days,
+        product=product,
+        seed=seed,
     )

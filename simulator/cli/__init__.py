@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "sweep": "Run every policy at every point of a grid of settings.",
     "optimize": "Search settings for the best objective under service-level constraints.",
     "fit": "Fit demand and lead times from CSV history; write a scenario fragment.",
+    "trace": "Tell one replication of one policy as dated events, for teaching.",
+    "schema": "Print the JSON Schema of the scenario file, for editors.",
 }
 """Command name -> its one-line help (shown by ``--help`` without importing the command).
 The command itself is ``simulator.cli.<name>.command``."""

@@ -55,7 +55,9 @@ def known(*values: Any) -> bool:
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, values are not coerced from strings."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
 
     cross_keys: ClassVar[tuple[str, ...]] = ()
     """The keys :meth:`cross_checks` reads."""
