@@ -28,6 +28,7 @@ from simulator.metrics.record import ReplicationMetrics
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.customers import BLOCK, CustomerSource, customer_process
+from simulator.model.goodwill import attach_goodwill
 from simulator.model.store import Store
 from simulator.model.suppliers import Supplier, pooled_metrics
 from simulator.policies.backorder import BackorderPolicy
@@ -63,10 +64,14 @@ class Model:
 def independent_parts(scenario: Scenario) -> list[list[str]]:
     """The products, grouped so that products in different groups never interact.
 
-    Two products interact when both may order from a supplier with limited ``servers``.
+    Two products interact when both may order from a supplier with limited ``servers``, or
+    when they share one goodwill (``scope: store``).
     Groups keep the scenario's product order, and are listed by their first product.
     """
     products = list(scenario.products)
+    goodwill = scenario.customers.goodwill
+    if goodwill is not None and goodwill.scope == "store" and goodwill.can_change:
+        return [products]  # one goodwill for the whole store ties every product together
     parent = {pid: pid for pid in products}
 
     def root(pid: str) -> str:
@@ -131,10 +136,12 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
                 scenario.customers.informed_patience_factor,
             )
             store.alone = len(group) == 1
+            store.remember(scenario.customers)
             stores[pid] = store
             sources[pid] = CustomerSource(
                 pid, product.demand, scenario.customers, store, streams, block
             )
+        attach_goodwill(scenario.customers.goodwill, stores, sources, streams, clock.warmup)
         parts.append(Part(env, clock, stores, suppliers, sources))
     all_stores = {pid: store for part in parts for pid, store in part.stores.items()}
     return Model(parts, {pid: all_stores[pid] for pid in scenario.products}, copies)

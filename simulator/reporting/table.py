@@ -25,12 +25,13 @@ MONEY_METRICS: frozenset[str] = frozenset(
         "lost_sale_penalty_cost",
         "profit",
         "spend",
+        "revenue_lost_to_goodwill",
     }
 )
 """Metrics in currency units: printed with thousands separators."""
 
-RATE_METRICS: frozenset[str] = frozenset({"backup_share"})
-"""Fractions in [0, 1] besides the ``*_rate`` metrics."""
+RATE_METRICS: frozenset[str] = frozenset({"mean_goodwill"})
+"""Fractions in [0, 1] besides the ``*_rate`` and ``*_share`` metrics."""
 
 UNDEFINED = "n/a"
 """What a cell shows when the metric was undefined in every replication."""
@@ -42,7 +43,7 @@ def decimals(metric: str, value: float) -> int:
     Rates and shares: 3 (``0.912``); money: none from 100 up (``152,340``), else 2; days: 2;
     counts and unit averages: 1.
     """
-    if metric.endswith("_rate") or metric in RATE_METRICS:
+    if metric.endswith(("_rate", "_share")) or metric in RATE_METRICS:
         return 3
     if metric in MONEY_METRICS or metric.endswith(("_cost", "_revenue")):
         return 0 if abs(value) >= 100 else 2
