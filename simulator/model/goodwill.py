@@ -142,8 +142,27 @@ class GoodwillLevel:
         heapq.heappush(self.watches, (due, self._watched, entry, index))
 
     def next_due(self) -> float:
-        """The earliest promise being watched (``math.inf`` if none)."""
-        return self.watches[0][0] if self.watches else math.inf
+        """The earliest promise still open (``math.inf`` if none): watches of orders that
+        were filled in time are dropped (a batch's moves on to its first customer still
+        waiting)."""
+        watches = self.watches
+        while watches:
+            due, _, entry, index = watches[0]
+            if index < 0:
+                if not entry.closed:
+                    return due
+                heapq.heappop(watches)
+                continue
+            batch: BackorderBatch = entry  # type: ignore[assignment]
+            first = batch.first
+            if index >= first:
+                return due
+            heapq.heappop(watches)
+            if first < len(batch.times):
+                self.watch(
+                    batch.times[first] + self.expected_wait + ON_TIME_TOLERANCE, batch, first
+                )
+        return math.inf
 
     def catch_up(self, t: float, inclusive: bool = True) -> None:
         """Cost ``late_order`` for every watched promise that passed unfilled before ``t``
@@ -334,17 +353,21 @@ class Thinning:
             return got[:most], end - lo
         # promises pass during the run: take the customers one by one
         ordered: list[float] = []
-        for i in range(lo, stop):
-            x = times[i]
+        take = ordered.append
+        room = most
+        served = 0
+        for x, k in zip(times[lo:stop], keys[lo:stop], strict=True):
+            served += 1
             if x >= due:  # a customer at the due time comes after the check
                 level.catch_up(x)
                 due = level.next_due()
                 threshold = level.threshold
-            if keys[i] > threshold:
-                ordered.append(x)
-                if len(ordered) == most:
-                    return ordered, i + 1 - lo
-        return ordered, stop - lo
+            if k > threshold:
+                take(x)
+                room -= 1
+                if not room:
+                    break
+        return ordered, served
 
     def _limit(
         self,
@@ -370,13 +393,7 @@ class Thinning:
 
 def _position(mask: list[bool], k: int) -> int:
     """The index of the ``k``-th True in ``mask`` (k >= 1, and there are that many)."""
-    seen = 0
-    for i, value in enumerate(mask):
-        if value:
-            seen += 1
-            if seen == k:
-                return i
-    raise ValueError(f"fewer than {k} orders in the run")
+    return list(compress(range(len(mask)), mask))[k - 1]
 
 
 def attach_goodwill(
