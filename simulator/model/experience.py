@@ -86,6 +86,8 @@ class Experience:
         """The first index in ``times[lo:hi]`` (order times, oldest first) of a customer
         whose expected wait has not run out at ``now`` (the same test as :meth:`_served`)."""
         wait = self.expected_wait
+        if now <= times[lo] + wait + ON_TIME_TOLERANCE:
+            return lo  # the oldest is on time: all are
         return bisect_left(times, True, lo, hi, key=lambda x: now <= x + wait + ON_TIME_TOLERANCE)
 
     def _served_batch(self, batch: BackorderBatch, lo: int, hi: int, now: float) -> None:

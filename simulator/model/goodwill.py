@@ -209,10 +209,14 @@ class GoodwillLevel:
             self.threshold = self.since + self.recovery * math.log1p(-g)
 
     def keys(self, times: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-        """The keys of potential customers arriving at ``times`` with draws ``uniforms``."""
-        if self.recovery is None:
-            return -uniforms
-        return times + self.recovery * np.log1p(-uniforms)
+        """The keys of potential customers arriving at ``times`` with draws ``uniforms``
+        (overwritten)."""
+        keys = np.negative(uniforms, out=uniforms)  # in place: -V
+        if self.recovery is not None:
+            np.log1p(keys, out=keys)
+            keys *= self.recovery
+            keys += times
+        return keys
 
 
 class KeyedArrivals(ArrivalQueue):

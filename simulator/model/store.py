@@ -330,7 +330,10 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
                 entry.first = first + count
                 entry.remaining -= units
                 entry.ledger.ship_backorders(entry.times[first : first + count], entry.units, now)
-                self._served_batch(entry, first, first + count, now)
+                if now <= entry.times[first] + self.expected_wait + ON_TIME_TOLERANCE:
+                    entry.ledger.orders_promised += count  # the oldest is on time: all are
+                else:
+                    self._served_batch(entry, first, first + count, now)
             else:
                 if entry.remaining <= available:
                     units = entry.remaining
