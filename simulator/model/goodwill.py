@@ -220,31 +220,34 @@ class GoodwillLevel:
 
 
 class KeyedArrivals(ArrivalQueue):
-    """An arrival queue that also holds each potential customer's goodwill key."""
+    """An arrival queue that also holds each potential customer's goodwill key (a NumPy
+    array beside the list of times: keys are compared in bulk, rarely one by one)."""
 
-    __slots__ = ("_level", "_rng", "keys")
+    __slots__ = ("_level", "_new", "_rng", "keys")
 
     def __init__(
         self, blocks: Iterator[np.ndarray], level: GoodwillLevel, rng: np.random.Generator
     ) -> None:
         self._level = level
         self._rng = rng
-        self.keys: list[float] = []
+        self.keys = np.empty(0)
         """``keys[i]`` belongs to the customer at ``times[i]``."""
+        self._new = self.keys
         super().__init__(self._keyed(blocks))
 
     def _keyed(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         """The blocks of arrival times, each drawing one uniform per potential customer."""
         for block in blocks:
-            uniforms = self._rng.random(len(block))
-            self.keys.extend(self._level.keys(block, uniforms).tolist())
+            self._new = self._level.keys(block, self._rng.random(len(block)))
             yield block
 
     def _more(self) -> bool:
         pos = self.pos
         more = super()._more()
-        if self.pos != pos:  # the served prefix of the times was dropped: drop its keys
-            del self.keys[:pos]
+        if more:
+            # the served prefix of the times may have been dropped: drop its keys too
+            kept = self.keys if self.pos == pos else self.keys[pos:]
+            self.keys = np.concatenate((kept, self._new))
         return more
 
 
@@ -299,32 +302,54 @@ class Thinning:
             return 1
         size = self.source.constant_size
         run, book = store.bookable_run(size)
+        threshold = level.threshold
         count = 0
         if run > 1:
-            limit = self._limit(t, queue, heap, book == store.backorder_many)
+            if self.shared or store.late_checks:
+                limit = self._limit(t, queue, heap, book == store.backorder_many)
+            else:
+                limit = queue[0][0] if store.alone else store.own_events_from(t)
             if t < warmup < limit:
                 limit = warmup
             # enough potential customers for ``run`` orders, at the level G has now
-            g = 1.0 if level.threshold == NEVER_LOWER else level.level(t)
-            most = run if g == 1.0 else int(run / max(g, 0.05)) + 1
+            most = run
+            if threshold != NEVER_LOWER:
+                g, r = level.g, level.recovery
+                if r is not None:
+                    g = 1.0 - (1.0 - g) * math.exp((level.since - t) / r)
+                most = int(run / (g if g > 0.05 else 0.05)) + 1
             if limit > horizon:
                 count = arrivals.run_before(horizon, True, most)
             else:
                 count = arrivals.run_before(limit, False, most)
         pos = arrivals.pos  # (reading more arrivals may have dropped the served ones)
+        keys = arrivals.keys
         if count <= 1:
             ledger.potential_orders += 1
-            if arrivals.keys[pos] > self.level.threshold:
+            if keys[pos] > threshold:
                 store.on_customer(t, size, None, None, 0.0)
             else:
-                self._missed(1, size)
+                ledger.orders_lost_to_goodwill += 1
+                ledger.units_lost_to_goodwill += size
             return 1
         times, stop = arrivals.times, pos + count
-        if count <= run and level.threshold == NEVER_LOWER and level.next_due() > times[stop - 1]:
-            ledger.potential_orders += count
-            book(times, pos, stop, size)  # everyone orders
-            return count
-        ordered, count = self._ordering(times, arrivals.keys, pos, stop, run)
+        due = level.next_due() if level.watches else math.inf
+        if due > times[stop - 1]:  # G is one curve over the whole run
+            if threshold == NEVER_LOWER:
+                if count <= run:
+                    ledger.potential_orders += count
+                    book(times, pos, stop, size)  # everyone orders
+                    return count
+                ordered, mask = times[pos : pos + run], None
+                count = run
+            else:
+                mask = (keys[pos:stop] > threshold).tolist()
+                ordered = list(compress(times[pos:stop], mask))
+                if len(ordered) > run:  # the run ends with its run-th order
+                    count = _position(mask, run) + 1
+                    del ordered[run:]
+        else:
+            ordered, count = self._one_by_one(times, keys, pos, stop, run, due)
         ledger.potential_orders += count
         n = len(ordered)
         if n == 1:
@@ -332,35 +357,24 @@ class Thinning:
         elif n:
             book(ordered, 0, n, size)
         if n < count:
-            self._missed(count - n, (count - n) * size)
+            ledger.orders_lost_to_goodwill += count - n
+            ledger.units_lost_to_goodwill += (count - n) * size
         return count
 
-    def _ordering(
-        self, times: list[float], keys: list[float], lo: int, stop: int, most: int
+    def _one_by_one(
+        self, times: list[float], keys: np.ndarray, lo: int, stop: int, most: int, due: float
     ) -> tuple[list[float], int]:
         """The times of the potential customers from ``lo`` (before ``stop``) who order, at
-        most ``most`` of them, and how many potential customers that takes. Promises that
-        pass in between (the run ships nothing, so they pass unfilled) change G as they
-        pass."""
+        most ``most`` of them, and how many potential customers that takes, while promises
+        pass during the run: the run ships nothing, so they pass unfilled, and G changes as
+        each passes."""
         level = self.level
-        due = level.next_due()
         threshold = level.threshold
-        if due > times[stop - 1]:  # G is one curve over the whole run
-            if threshold == NEVER_LOWER:
-                got, mask = times[lo:stop], None
-            else:
-                mask = [k > threshold for k in keys[lo:stop]]
-                got = list(compress(times[lo:stop], mask))
-            if len(got) <= most:
-                return got, stop - lo
-            end = lo + most if mask is None else lo + _position(mask, most) + 1
-            return got[:most], end - lo
-        # promises pass during the run: take the customers one by one
         ordered: list[float] = []
         take = ordered.append
         room = most
         served = 0
-        for x, k in zip(times[lo:stop], keys[lo:stop], strict=True):
+        for x, k in zip(times[lo:stop], keys[lo:stop].tolist(), strict=True):
             served += 1
             if x >= due:  # a customer at the due time comes after the check
                 level.catch_up(x)
