@@ -30,7 +30,7 @@ from simulator.scenario.schema import Customers, Demand, Seasonality
 from simulator.streams import RandomStreams
 
 if TYPE_CHECKING:
-    from simulator.model.goodwill import Thinning
+    from simulator.model.thinning import Thinning
 
 
 class RateSchedule:
@@ -110,7 +110,7 @@ class CustomerSource:
     """The customers of one product: arrival times and the traits each customer draws."""
 
     thinning: Thinning | None = None
-    """With goodwill: decides which potential customers order (model/goodwill.py)."""
+    """With goodwill: decides which potential customers order (model/thinning.py)."""
 
     def __init__(
         self,

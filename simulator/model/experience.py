@@ -51,7 +51,7 @@ class Experience:
 
     def remember(self, customers: Customers) -> None:
         """Take the customers' expected wait (goodwill is attached by
-        :func:`simulator.model.goodwill.attach_goodwill`)."""
+        :func:`simulator.model.thinning.attach_goodwill`)."""
         self.expected_wait = customers.expected_wait_days
 
     def _promise(self, entry: BackorderEntry) -> float:

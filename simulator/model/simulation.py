@@ -28,9 +28,9 @@ from simulator.metrics.record import ReplicationMetrics
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.customers import BLOCK, CustomerSource, customer_process
-from simulator.model.goodwill import attach_goodwill
 from simulator.model.store import Store
 from simulator.model.suppliers import Supplier, pooled_metrics
+from simulator.model.thinning import attach_goodwill
 from simulator.policies.backorder import BackorderPolicy
 from simulator.policies.replenishment import make_replenishment
 from simulator.policies.sourcing import make_sourcing

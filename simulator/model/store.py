@@ -160,7 +160,7 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
         self.backup_units = 0
         self.purchase_cost = 0.0
         self.ordering_cost = 0.0
-        # what customers remember (see Experience.remember and model/goodwill.py)
+        # what customers remember (see Experience.remember and model/thinning.py)
         self.expected_wait = 3.0
         """Days an unquoted backordered customer expects to wait."""
         self.goodwill: GoodwillLevel | None = None
