@@ -171,27 +171,33 @@ class GoodwillLevel:
         watches = self.watches
         wait = self.expected_wait
         while watches and (watches[0][0] < t or (inclusive and watches[0][0] == t)):
-            due, _, entry, index = heapq.heappop(watches)
+            due, _, entry, index = watches[0]
             if index < 0:
+                heapq.heappop(watches)
                 if not entry.closed:
                     self._apply(due, self.late_order)
                 continue
             batch: BackorderBatch = entry  # type: ignore[assignment]
             times = batch.times
             if index < batch.first:  # shipped in time: watch the first still waiting
-                if batch.first < len(times):
-                    first = batch.first
-                    self.watch(times[first] + wait + ON_TIME_TOLERANCE, batch, first)
-                continue
-            while True:  # this customer, and the next ones of the batch due before t
-                self._apply(due, self.late_order)
-                index += 1
-                if index == len(times):
-                    break
+                index = batch.first
+            else:
+                while True:  # this customer, and the next ones of the batch due before t
+                    self._apply(due, self.late_order)
+                    index += 1
+                    if index == len(times):
+                        break
+                    due = times[index] + wait + ON_TIME_TOLERANCE
+                    if not (due < t or (inclusive and due == t)) or (
+                        len(watches) > 1 and due >= min(w[0] for w in watches[1:3])
+                    ):
+                        break
+            if index < len(times):  # the batch's next customer replaces its watch
+                self._watched += 1
                 due = times[index] + wait + ON_TIME_TOLERANCE
-                if not (due < t or (inclusive and due == t)) or (watches and due >= watches[0][0]):
-                    self.watch(due, batch, index)
-                    break
+                heapq.heapreplace(watches, (due, self._watched, batch, index))
+            else:
+                heapq.heappop(watches)
 
     def _set_threshold(self) -> None:
         g = self.g
