@@ -100,6 +100,17 @@ def test_orders_without_recovery_follow_the_pure_birth_process(
     assert (sim["potential"] >= sim["orders"]).all()
 
 
+def test_one_goodwill_for_the_store_pools_the_products_orders() -> None:
+    """With ``scope: store`` every product's lost order costs all of them: the store's
+    orders are the pure-birth process of the total rate."""
+    data = scenario(2.0, 60.0, 0.0, {"lost_order": 0.08, "scope": "store"}).model_dump()
+    data["products"]["v"] = {**data["products"]["w"], "demand": {"rate_per_day": 3.0}}
+    sim = simulated(Scenario.model_validate(data), 150, 3)
+    low, high = t_interval(sim["orders"])
+    exact = pure_birth_mean(5.0, 0.08, 60.0)
+    assert low <= exact <= high, (exact, low, high)
+
+
 def test_the_pure_birth_check_catches_a_loss_applied_twice(monkeypatch: pytest.MonkeyPatch) -> None:
     """Power: the same check fails when every bad experience is applied twice."""
     rate, loss, horizon, warmup = CASES[0]
