@@ -1,7 +1,8 @@
 """Named random streams: one independent numpy Generator per source of randomness.
 
 A replication owns one ``numpy.random.SeedSequence``; each source (a product's arrivals,
-its order sizes, each customer trait, a supplier's lead times, its disruptions) gets its
+its order sizes, each customer trait, its potential customers' goodwill draws
+``("product", ID, "goodwill")``, a supplier's lead times, its disruptions) gets its
 own Generator derived from that sequence and the source's *name*. A stream therefore does
 not depend on which other streams exist or in what order they are used, which is what makes
 every policy of a replication see the same customers (common random numbers).

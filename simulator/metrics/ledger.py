@@ -49,10 +49,16 @@ class CustomerLedger:
         "filled_backorder",
         "filled_immediately",
         "orders",
+        "orders_late",
+        "orders_lost",
+        "orders_lost_to_goodwill",
+        "orders_promised",
         "orders_whole",
+        "potential_orders",
         "quoted_units",
         "quoted_wait_sum",
         "refused",
+        "units_lost_to_goodwill",
         "wait_max",
         "wait_sum",
     )
@@ -63,6 +69,18 @@ class CustomerLedger:
         self.orders = 0
         self.orders_whole = 0
         """Orders shipped whole the moment they were placed."""
+        self.orders_promised = 0
+        """Orders whose backordered part all shipped by its promise (the experience mix)."""
+        self.orders_late = 0
+        """Orders with a backordered part shipped after its promise."""
+        self.orders_lost = 0
+        """Orders with a part refused, declined or cancelled."""
+        self.potential_orders = 0
+        """With goodwill: potential customers, whether they ordered or not."""
+        self.orders_lost_to_goodwill = 0
+        """With goodwill: potential customers who did not order."""
+        self.units_lost_to_goodwill = 0
+        """Their order sizes."""
         self.demanded = 0
         self.filled_immediately = 0
         self.filled_backorder = 0
@@ -176,6 +194,9 @@ class Totals:
     # customers (orders placed in the window)
     orders: int = 0
     orders_whole: int = 0
+    orders_promised: int = 0
+    orders_late: int = 0
+    orders_lost: int = 0
     demanded: int = 0
     filled_immediately: int = 0
     filled_backorder: int = 0
@@ -210,6 +231,14 @@ class Totals:
     holding_cost: float = 0.0
     backlog_penalty_cost: float = 0.0
     lost_sale_penalty_cost: float = 0.0
+    # goodwill (zero without it: ``goodwill_products`` counts the products that have it)
+    goodwill_products: int = 0
+    goodwill_area: float = 0.0
+    """Goodwill-days over the window (summed over products when pooled)."""
+    potential_orders: int = 0
+    orders_lost_to_goodwill: int = 0
+    units_lost_to_goodwill: int = 0
+    revenue_lost_to_goodwill: float = 0.0
 
     def add_customers(self, ledger: CustomerLedger) -> None:
         """Take over a customer ledger's counts."""
@@ -307,6 +336,7 @@ def store_metrics(t: Totals) -> dict[str, Value]:
         "lost_sale_penalty_cost": t.lost_sale_penalty_cost,
         "profit": t.revenue - cost,
         "backup_share": _ratio(t.backup_units, t.units_ordered),
+        **experience_metrics(t),
         "units_demanded": float(d),
         "units_filled_immediately": float(t.filled_immediately),
         "units_filled_from_backorder": float(t.filled_backorder),
@@ -325,3 +355,24 @@ def coarse_wait_hist(hist: Counter[int], width: float) -> dict[int, int]:
     for b, units in hist.items():
         out[b // per] = out.get(b // per, 0) + units
     return dict(sorted(out.items()))
+
+
+def experience_metrics(t: Totals) -> dict[str, Value]:
+    """The experience mix of the window's orders, and what goodwill cost (None without it)."""
+    orders = t.orders
+    goodwill = t.goodwill_products > 0
+    return {
+        "served_at_once_share": _ratio(t.orders_whole, orders),
+        "served_as_promised_share": _ratio(t.orders_promised, orders),
+        "served_late_share": _ratio(t.orders_late, orders),
+        "lost_share": _ratio(t.orders_lost, orders),
+        "mean_goodwill": (
+            min(max(t.goodwill_area / (t.window_days * t.goodwill_products), 0.0), 1.0)
+            if goodwill
+            else None
+        ),
+        "potential_orders": float(t.potential_orders) if goodwill else None,
+        "orders_lost_to_goodwill": float(t.orders_lost_to_goodwill) if goodwill else None,
+        "units_lost_to_goodwill": float(t.units_lost_to_goodwill) if goodwill else None,
+        "revenue_lost_to_goodwill": t.revenue_lost_to_goodwill if goodwill else None,
+    }

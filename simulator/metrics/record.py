@@ -39,6 +39,15 @@ STORE_METRICS: tuple[str, ...] = (
     "lost_sale_penalty_cost",
     "profit",
     "backup_share",
+    "served_at_once_share",
+    "served_as_promised_share",
+    "served_late_share",
+    "lost_share",
+    "mean_goodwill",
+    "potential_orders",
+    "orders_lost_to_goodwill",
+    "units_lost_to_goodwill",
+    "revenue_lost_to_goodwill",
     "units_demanded",
     "units_filled_immediately",
     "units_filled_from_backorder",
@@ -62,11 +71,12 @@ MONEY_METRICS: frozenset[str] = frozenset(
         "lost_sale_penalty_cost",
         "profit",
         "spend",
+        "revenue_lost_to_goodwill",
     }
 )
 """Metrics in currency units (over the measurement window)."""
 
-RATE_METRICS: frozenset[str] = frozenset({"backup_share"})
+RATE_METRICS: frozenset[str] = frozenset({"backup_share", "mean_goodwill"})
 """Fractions in [0, 1] besides the ``*_rate`` metrics."""
 
 

@@ -9,6 +9,7 @@ from simulator.metrics.ledger import ON_TIME_TOLERANCE, Totals
 if TYPE_CHECKING:
     from simulator.metrics.ledger import CustomerLedger
     from simulator.model.clock import Clock
+    from simulator.model.goodwill import GoodwillLevel
     from simulator.model.suppliers import SupplyOrder
     from simulator.policies.allocation import Backlog
     from simulator.scenario.schema import Product
@@ -44,7 +45,13 @@ class WindowBooks:
         _areas_at_warmup: tuple[float, float, float, float]
         _flows_at_warmup: tuple[int, int, int]
 
+        goodwill: GoodwillLevel | None
+
         def areas(self, t: float) -> tuple[float, float, float, float]: ...
+
+        def _open_outcomes(self, t: Totals, horizon: float) -> None: ...
+
+        def _goodwill_totals(self, t: Totals, horizon: float) -> None: ...
 
     def totals(self) -> Totals:
         """What this product measured in the window; checks the unit identities."""
@@ -66,6 +73,8 @@ class WindowBooks:
                     late = entry.remaining
                     t.eta_late_units += late
                     t.eta_lateness_sum += late * (horizon - entry.first_quote)
+        self._open_outcomes(t, horizon)
+        self._goodwill_totals(t, horizon)
         shipped_window = self.shipped - shipped
         received_window = self.received - received
         self._check_identities(t, on_hand_warmup, received_window, shipped_window)
@@ -105,9 +114,22 @@ class WindowBooks:
                 f"product {self.id}: on hand {on_hand_warmup} + received {received} != "
                 f"shipped {shipped} + on hand {self.on_hand}"
             )
+        self._check_experiences(t)
         if self.on_hand < 0 or self.backlog_units < 0 or self.on_order < 0:
             raise AccountingError(f"product {self.id}: a stock level went negative")
         if sum(e.remaining for e in self.backlog.entries()) != self.backlog_units:
             raise AccountingError(f"product {self.id}: backlog units drifted")
         if sum(o.quantity for o in self.open_orders) != self.on_order:
             raise AccountingError(f"product {self.id}: units on order drifted")
+
+    def _check_experiences(self, t: Totals) -> None:
+        """Every order in one class of the experience mix; with goodwill, every potential
+        customer either ordered or not."""
+        classed = t.orders_whole + t.orders_promised + t.orders_late + t.orders_lost
+        if classed != t.orders:
+            raise AccountingError(f"product {self.id}: {t.orders} orders but {classed} classed")
+        if self.goodwill is not None and t.potential_orders != t.orders + t.orders_lost_to_goodwill:
+            raise AccountingError(
+                f"product {self.id}: {t.potential_orders} potential customers != "
+                f"{t.orders} orders + {t.orders_lost_to_goodwill} lost to goodwill"
+            )

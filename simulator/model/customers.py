@@ -17,7 +17,7 @@ import bisect
 import heapq
 import math
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from simpy.events import Event
@@ -28,6 +28,9 @@ from simulator.model.clock import Clock
 from simulator.model.store import Store
 from simulator.scenario.schema import Customers, Demand, Seasonality
 from simulator.streams import RandomStreams
+
+if TYPE_CHECKING:
+    from simulator.model.thinning import Thinning
 
 
 class RateSchedule:
@@ -106,6 +109,9 @@ def arrival_blocks(
 class CustomerSource:
     """The customers of one product: arrival times and the traits each customer draws."""
 
+    thinning: Thinning | None = None
+    """With goodwill: decides which potential customers order (model/thinning.py)."""
+
     def __init__(
         self,
         pid: str,
@@ -156,6 +162,17 @@ class CustomerSource:
             assert self._accept_rng is not None
             buf.extend(self._accept_rng.random(BLOCK)[::-1].tolist())
         return buf.pop()
+
+    def draw(self) -> tuple[int, float | None, float | None, float]:
+        """The next customer's order size and traits, as :meth:`serve` draws them."""
+        size = self._size
+        patience, max_wait = self._patience, self._max_quoted_wait
+        return (
+            int(size()) if size is not None else self.constant_size,
+            patience() if patience is not None else None,
+            max_wait() if max_wait is not None else None,
+            self._u() if self._accept_rng is not None else 0.0,
+        )
 
     def serve(self, t: float) -> None:
         """Draw the next customer's order size and traits, and hand the order to the store."""
@@ -229,7 +246,10 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     # event (while other products' customers come in between). A product alone in its
     # part books up to the part's next event of any kind, and its run may end with the
     # customer who triggers a replenishment order.
-    queues = [ArrivalQueue(source.blocks) for source in sources]
+    queues = [
+        ArrivalQueue(source.blocks) if source.thinning is None else source.thinning.queue()
+        for source in sources
+    ]
     heap = [(q.next_time(), i) for i, q in enumerate(queues)]
     heap = [entry for entry in heap if entry[0] <= horizon]
     heapq.heapify(heap)
@@ -266,8 +286,10 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
                 served = count
             else:
                 store.on_customer(t, size, None, None, 0.0)
-        else:
+        elif source.thinning is None:
             source.serve(t)
+        else:
+            served = source.thinning.serve(t, arrivals, queue, heap, horizon, warmup)  # type: ignore[arg-type]
         arrivals.pos += served
         nxt = arrivals.next_time()
         if nxt <= horizon:

@@ -44,12 +44,15 @@ class RunBooking:
         replenishment: ReplenishmentPolicy
         shipped: int
         simple_backorders: bool
+        late_checks: bool
         _seq: int
 
         @property
         def inventory_position(self) -> int: ...
 
         def _place(self, quantity: int) -> None: ...
+
+        def _watch_batch(self, batch: BackorderBatch) -> None: ...
 
     def _orders_before_trigger(self, units: int) -> int:
         """How many orders of ``units`` in a row leave the inventory position above the
@@ -126,7 +129,10 @@ class RunBooking:
         ledger.backordered += total
         seq = self._seq + 1
         self._seq += count
-        self.backlog.push(BackorderBatch(seq, placed, units, ledger, (0, seq)))
+        batch = BackorderBatch(seq, placed, units, ledger, (0, seq))
+        self.backlog.push(batch)
+        if self.late_checks:
+            self._watch_batch(batch)
         if self.backlog_units == 0 and self.on_hand > 0:
             self.ready_acc += placed[0]  # free stock stops being free at the first
         self.backlog_units += total

@@ -32,6 +32,7 @@ from simulator.model.history_arrivals import HistoryArrivals
 from simulator.model.observe import Observation, Observer
 from simulator.model.store import Store
 from simulator.model.suppliers import Supplier, pooled_metrics
+from simulator.model.thinning import attach_goodwill
 from simulator.policies.backorder import BackorderPolicy
 from simulator.policies.replenishment import make_replenishment
 from simulator.policies.sourcing import make_sourcing
@@ -65,10 +66,14 @@ class Model:
 def independent_parts(scenario: Scenario) -> list[list[str]]:
     """The products, grouped so that products in different groups never interact.
 
-    Two products interact when both may order from a supplier with limited ``servers``.
+    Two products interact when both may order from a supplier with limited ``servers``, or
+    when they share one goodwill (``scope: store``).
     Groups keep the scenario's product order, and are listed by their first product.
     """
     products = list(scenario.products)
+    goodwill = scenario.customers.goodwill
+    if goodwill is not None and goodwill.scope == "store" and goodwill.can_change:
+        return [products]  # one goodwill for the whole store ties every product together
     parent = {pid: pid for pid in products}
 
     def root(pid: str) -> str:
@@ -145,6 +150,7 @@ def build(
                 scenario.customers.informed_patience_factor,
             )
             store.alone = len(group) == 1
+            store.remember(scenario.customers)
             stores[pid] = store
             if isinstance(product.demand, HistoryDemand):
                 sources[pid] = HistoryArrivals(
@@ -160,6 +166,7 @@ def build(
                 sources[pid] = CustomerSource(
                     pid, product.demand, scenario.customers, store, streams, block
                 )
+        attach_goodwill(scenario.customers.goodwill, stores, sources, streams, clock.warmup)
         parts.append(Part(env, clock, stores, suppliers, sources))
     all_stores = {pid: store for part in parts for pid, store in part.stores.items()}
     if observer is not None:

@@ -8,12 +8,14 @@ to the backlog and, under continuous review, applies the replenishment policy.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from simulator.metrics.ledger import ON_TIME_TOLERANCE, CustomerLedger
 from simulator.model import clock as prio
 from simulator.model.books import WindowBooks
 from simulator.model.clock import Clock
 from simulator.model.eta import EtaQuotes
+from simulator.model.experience import Experience
 from simulator.model.observe import Observation
 from simulator.model.runs import RunBooking
 from simulator.model.suppliers import SupplyOrder
@@ -24,13 +26,17 @@ from simulator.policies.replenishment import NEVER, ReplenishmentPolicy
 from simulator.policies.sourcing import SourcingRule
 from simulator.scenario.schema import Product
 
+if TYPE_CHECKING:
+    from simulator.model.goodwill import GoodwillLevel
 
-class Store(RunBooking, EtaQuotes, WindowBooks):
+
+class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
     """One product stocked in the store.
 
     The fast path for runs of plain customers (:mod:`~simulator.model.runs`), ETA quotes
-    (:mod:`~simulator.model.eta`) and the window's books (:mod:`~simulator.model.books`)
-    live in modules of their own.
+    (:mod:`~simulator.model.eta`), the window's books (:mod:`~simulator.model.books`) and
+    the customers' experiences and goodwill (:mod:`~simulator.model.experience`) live in
+    modules of their own.
     """
 
     # Slots keep each store compact, which matters with thousands of products; __dict__
@@ -48,9 +54,12 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         "clock",
         "continuous",
         "customers",
+        "expected_wait",
         "fifo",
+        "goodwill",
         "id",
         "informed_patience_factor",
+        "late_checks",
         "need_eta",
         "observer",
         "on_hand",
@@ -155,6 +164,12 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         self.backup_units = 0
         self.purchase_cost = 0.0
         self.ordering_cost = 0.0
+        # what customers remember (see Experience.remember and model/thinning.py)
+        self.expected_wait = 3.0
+        """Days an unquoted backordered customer expects to wait."""
+        self.goodwill: GoodwillLevel | None = None
+        self.late_checks = False
+        """Whether a promise passing unfilled is checked (goodwill's ``late_order`` > 0)."""
 
     # -- levels ------------------------------------------------------------------------------
     @property
@@ -268,9 +283,11 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         policy = self.policy
         if not policy.offers(self.backlog_units, short, quoted_wait):
             ledger.refused += short
+            self._lost_order(now, ledger)
             return
         if not policy.customer_takes(quoted_wait, max_quoted_wait, u):
             ledger.declined += short
+            self._lost_order(now, ledger)
             return
         entry = BackorderEntry(self._seq, now, short, ledger, key)
         ledger.backordered += short
@@ -286,6 +303,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         if patience is not None:
             entry.deadline = now + patience
             self.clock.call(entry.deadline, prio.CANCELLATION, self._patience_ends, entry)
+        if self.late_checks:
+            self._watch(entry)
         if self.on_hand:
             self._allocate(now)
 
@@ -295,6 +314,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         available = self.on_hand
         if available == 0 or self.backlog_units == 0:
             return
+        if self.late_checks:
+            self._promises_passed(now, inclusive=False)  # a unit shipped at its promise is on time
         backlog = self.backlog
         partial = self.policy.partial_fill
         ship = self._ship_backorder
@@ -313,6 +334,10 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
                 entry.first = first + count
                 entry.remaining -= units
                 entry.ledger.ship_backorders(entry.times[first : first + count], entry.units, now)
+                if now <= entry.times[first] + self.expected_wait + ON_TIME_TOLERANCE:
+                    entry.ledger.orders_promised += count  # the oldest is on time: all are
+                else:
+                    self._served_batch(entry, first, first + count, now)
             else:
                 if entry.remaining <= available:
                     units = entry.remaining
@@ -337,11 +362,15 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         """Book ``units`` shipped to ``entry`` (the caller moves the stock levels)."""
         entry.remaining -= units
         entry.ledger.ship_backorder(units, now - entry.placed, entry.first_quote, now)
+        if entry.remaining == 0:
+            self._served(entry, now)
 
     def _patience_ends(self, entry: BackorderEntry) -> None:
         if entry.closed or entry.deadline > self.clock.env.now:
             return  # shipped already, or the deadline moved later
         self.clock.now = now = self.clock.env.now
+        if self.late_checks:
+            self._promises_passed(now, inclusive=True)  # late first, then cancelled
         entry.closed = True
         if entry is self.reserved_for:
             self.reserved_for = None
@@ -351,6 +380,7 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         entry.ledger.cancelled += units
         if self.observer is not None:
             self.observer.cancelled(self, entry, units)
+        self._cancelled_order(now, entry.ledger)
         if entry.first_quote is not None and now > entry.first_quote + ON_TIME_TOLERANCE:
             entry.ledger.late(units, now - entry.first_quote)
         self._allocate(now)

@@ -21,6 +21,17 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "cancellation_rate",
         "unserved_rate",
     ),
+    "customers": (
+        "served_at_once_share",
+        "served_as_promised_share",
+        "served_late_share",
+        "lost_share",
+        "mean_goodwill",
+        "potential_orders",
+        "orders_lost_to_goodwill",
+        "units_lost_to_goodwill",
+        "revenue_lost_to_goodwill",
+    ),
     "waiting": (
         "mean_wait_days",
         "p50_wait_days",
@@ -70,6 +81,8 @@ OTHER = "other"
 
 SHORT: dict[str, tuple[str, ...]] = {
     "service": ("fill_rate", "eventual_fill_rate", "lost_sales_rate", "cancellation_rate"),
+    # goodwill rows: shown only when the scenario has goodwill (else undefined)
+    "customers": ("mean_goodwill", "orders_lost_to_goodwill", "revenue_lost_to_goodwill"),
     "waiting": ("mean_wait_days", "p90_wait_days", "mean_quoted_wait_days", "eta_on_time_rate"),
     "stock": ("mean_on_hand_units", "mean_backlog_units", "mean_on_order_units", "backup_share"),
     "money": (

@@ -442,6 +442,34 @@ class Supplier(Strict):
         return found
 
 
+Loss = Annotated[float, Field(ge=0, le=1)]
+"""The fraction of goodwill one bad experience takes away."""
+
+
+class Goodwill(Strict):
+    """Customers remember (DESIGN.md §1, Goodwill): a level G in [floor, 1], starting at 1,
+    that each potential customer orders with; bad experiences multiply it by (1 - loss)."""
+
+    scope: Literal["product", "store"] = "product"
+    """One level per product, or one for the whole store."""
+    lost_order: Loss = 0.0
+    """Loss when an order's short part is refused or declined (at order time)."""
+    cancelled_order: Loss = 0.0
+    """Loss when a backordered customer cancels."""
+    late_order: Loss = 0.0
+    """Loss, once per order, when its quoted date passes unfilled (unquoted: when it has
+    waited ``customers.expected_wait_days``)."""
+    recovery_days: PosFloat | None = None
+    """Between bad experiences 1 - G decays as exp(-days / recovery_days); null: never."""
+    floor: Annotated[float, Field(ge=0, le=1)] = 0.0
+    """G never drops below this."""
+
+    @property
+    def can_change(self) -> bool:
+        """Whether any bad experience costs goodwill (with no loss, G stays 1)."""
+        return self.lost_order > 0 or self.cancelled_order > 0 or self.late_order > 0
+
+
 class Customers(Strict):
     """Traits every customer carries, drawn at arrival from their own random streams."""
 
@@ -453,6 +481,11 @@ class Customers(Strict):
     """Chance a customer accepts a backorder at all."""
     informed_patience_factor: PosFloat = 1.0
     """With delay updates, remaining patience is multiplied by this at each new date."""
+    expected_wait_days: PosFloat = 3.0
+    """How long an unquoted backordered customer expects to wait: served within it is "as
+    promised", later is late (the experience mix, and goodwill's ``late_order``)."""
+    goodwill: Goodwill | None = None
+    """Off when absent: every potential customer orders."""
 
     _durations = field_validator("patience_days", "max_quoted_wait_days")(_duration)
 

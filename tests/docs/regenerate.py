@@ -11,9 +11,11 @@ the prose around an example may quote numbers that changed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +52,8 @@ def regenerate(page: Path) -> list[str]:
         if match.group(1) != "console":
             out += body
         else:
-            todo += _rewrite_console(page, body, out)
+            with _fresh_workdir():  # as the test does: a new directory per block
+                todo += _rewrite_console(page, body, out)
         if i < len(lines):
             out.append(lines[i])  # the closing fence
             i += 1
@@ -87,14 +90,24 @@ def _rewrite_console(page: Path, body: list[str], out: list[str]) -> list[str]:
     return todo
 
 
-def main(argv: list[str]) -> int:
-    pages = [Path(p).resolve() for p in argv] or PAGES
+@contextlib.contextmanager
+def _fresh_workdir() -> Iterator[None]:
+    """Run in a new temporary directory holding links to scenarios/ and docs/."""
+    here = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         for name in ("scenarios", "docs"):
             (Path(tmp) / name).symlink_to(ROOT / name, target_is_directory=True)
         os.chdir(tmp)
-        os.environ["COLUMNS"] = "80"
-        todo = [where for page in pages for where in regenerate(page)]
+        try:
+            yield
+        finally:
+            os.chdir(here)
+
+
+def main(argv: list[str]) -> int:
+    pages = [Path(p).resolve() for p in argv] or PAGES
+    os.environ["COLUMNS"] = "80"
+    todo = [where for page in pages for where in regenerate(page)]
     for where in todo:
         print(f"needs a person (output with '...' gaps no longer matches): {where}")
     return 0

@@ -121,9 +121,16 @@ def test_scenario_runs_through_the_cli(path: Path) -> None:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
 def test_every_policy_sees_the_same_customers(path: Path) -> None:
-    """Common random numbers: replication r has the same demand under every policy."""
+    """Common random numbers: replication r has the same demand under every policy (with
+    goodwill: the same potential demand, whoever of it orders)."""
     res = result(path.name)
-    demand = {name: values(res, name, "units_demanded") for name in res.policies}
+    demand = {
+        name: [
+            rep.store["units_demanded"] + (rep.store["units_lost_to_goodwill"] or 0.0)  # type: ignore[operator]
+            for rep in res.policies[name].replications
+        ]
+        for name in res.policies
+    }
     first = next(iter(demand.values()))
     assert all(d == first for d in demand.values()), demand
 
@@ -239,6 +246,35 @@ def classroom(res: RunResult) -> None:
     assert res.policies["honest-eta"].metrics["mean_quoted_wait_days"].n == res.replications
 
 
+FORGETFUL = (
+    "customers.goodwill.lost_order=0",
+    "customers.goodwill.cancelled_order=0",
+    "customers.goodwill.late_order=0",
+)
+"""The loyalty scenario with customers who forget: no bad experience costs goodwill."""
+
+
+def loyalty(res: RunResult) -> None:
+    """When customers remember, backorders beat lost sales on profit; when they forget
+    (the same file, every goodwill loss 0), lost sales win."""
+    for name in ("backorders", "honest-eta"):
+        # profit: +1,581 [588, 2,574] for backorders, +2,263 [1,367, 3,159] for honest-eta
+        assert above_zero(paired(res, name, "lost-sales", "profit")), name
+        # the goodwill that lost sales cost: mean goodwill 0.76 vs 0.82 and 0.83
+        assert above_zero(paired(res, name, "lost-sales", "mean_goodwill")), name
+    lost = res.policies["lost-sales"].metrics
+    assert lost["served_as_promised_share"].mean == lost["served_late_share"].mean == 0
+    assert lost["lost_share"].mean > 0
+    # honest dates are late less often than silence: -0.0059 [-0.0072, -0.0045]
+    assert below_zero(paired(res, "honest-eta", "backorders", "served_late_share"))
+    forgetful = run(load_scenario(SCENARIO_DIR / "loyalty.yaml", sets=FORGETFUL), executor="serial")
+    for name in ("backorders", "honest-eta"):
+        # profit: -2,880 [-4,076, -1,684] for backorders, -2,838 [-4,202, -1,474] honest-eta
+        assert below_zero(paired(forgetful, name, "lost-sales", "profit")), name
+        assert forgetful.policies[name].metrics["mean_goodwill"].mean == 1.0
+    assert forgetful.policies["lost-sales"].metrics["orders_lost_to_goodwill"].mean == 0
+
+
 STORIES: dict[str, Callable[[RunResult], None]] = {
     "quickstart.yaml": quickstart,
     "supplier_disruption.yaml": supplier_disruption,
@@ -246,6 +282,7 @@ STORIES: dict[str, Callable[[RunResult], None]] = {
     "holiday_rush.yaml": holiday_rush,
     "catalogue.yaml": catalogue,
     "classroom.yaml": classroom,
+    "loyalty.yaml": loyalty,
 }
 """Scenario file -> the check of the story its header comment tells."""
 
