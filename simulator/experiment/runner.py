@@ -102,7 +102,12 @@ def run_experiment(
             progress(done, total)
 
     grid: list[list[ReplicationMetrics | None]] = [[None] * count for _ in chosen]
-    for index, r, metrics in runner.run(batches, advance):
+    try:
+        finished = runner.run(batches, advance)
+    except simulation.ModelStalled as exc:
+        where = "".join(f" ({note.removeprefix('while simulating ')})" for note in _notes(exc))
+        raise ExperimentError(f"{exc}{where}") from None
+    for index, r, metrics in finished:
         grid[index][r] = metrics
 
     results: dict[str, PolicyResult] = {}
@@ -128,3 +133,8 @@ def run_experiment(
         window_days=scenario.horizon_days - scenario.warmup_days,
         policies=results,
     )
+
+
+def _notes(exc: BaseException) -> list[str]:
+    """The notes added to an exception (where it happened)."""
+    return [str(note) for note in getattr(exc, "__notes__", [])]

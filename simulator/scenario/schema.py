@@ -29,6 +29,23 @@ from pydantic import (
 )
 
 from simulator.distributions import Distribution, parse_distribution
+from simulator.fields import (
+    MIN_PERIOD_DAYS,
+    Days,
+    Factor,
+    Fraction,
+    Horizon,
+    Money,
+    Multiplier,
+    Period,
+    PositiveUnits,
+    Rate,
+    Replications,
+    Seed,
+    Servers,
+    SignedUnits,
+    Units,
+)
 
 
 class _Unknown:
@@ -93,21 +110,33 @@ def _duration(cls: type, value: Distribution | None) -> Distribution | None:
 Dist = Annotated[Distribution, BeforeValidator(_dist)]
 """A distribution: a bare number (a constant) or ``{dist: NAME, ...}`` (see distributions)."""
 
-NonNegFloat = Annotated[float, Field(ge=0)]
-PosFloat = Annotated[float, Field(gt=0)]
+
+WINDOW_TOLERANCE = 1e-9
+"""A repeating window whose length is within this relative distance of its period (equal up
+to rounding) is one that never closes: it is accepted and applies from `start_day` on."""
 
 
 class Seasonality(Strict):
-    """A window of time in which the arrival rate is multiplied by `multiplier`."""
+    """A window of time in which the arrival rate is multiplied by `multiplier`.
 
-    start_day: NonNegFloat
+    A repeating window as long as its period (up to :data:`WINDOW_TOLERANCE`) never closes.
+    """
+
+    start_day: Days
     """First day of the window (inclusive)."""
-    end_day: NonNegFloat
+    end_day: Days
     """Day the window ends (exclusive)."""
-    multiplier: NonNegFloat
+    multiplier: Multiplier
     """Factor applied to `rate_per_day` inside the window; overlapping windows multiply."""
-    repeat_every_days: PosFloat | None = None
+    repeat_every_days: Period | None = None
     """If set, the window recurs with this period (e.g. 365 for a yearly rush)."""
+
+    @property
+    def always_on(self) -> bool:
+        """Whether the window, once started, never closes (it repeats as soon as it ends)."""
+        repeat = self.repeat_every_days
+        length = self.end_day - self.start_day
+        return repeat is not None and length >= repeat * (1 - WINDOW_TOLERANCE)
 
     cross_keys = ("start_day", "end_day", "repeat_every_days")
 
@@ -118,7 +147,7 @@ class Seasonality(Strict):
             return []
         if end <= start:
             return [("end_day", _after_start(start, end))]
-        if known(repeat) and repeat is not None and repeat < end - start:
+        if known(repeat) and repeat is not None and repeat < (end - start) * (1 - WINDOW_TOLERANCE):
             return [
                 (
                     "repeat_every_days",
@@ -135,7 +164,7 @@ def _after_start(start: float, end: float) -> str:
 class Demand(Strict):
     """How customers order one product."""
 
-    rate_per_day: NonNegFloat
+    rate_per_day: Rate
     """Mean number of customer orders per day (Poisson arrivals)."""
     order_size: Dist = Field(default_factory=lambda: parse_distribution(1))
     """Units per order: an integer distribution whose values are all >= 1 (default 1)."""
@@ -152,7 +181,7 @@ class Demand(Strict):
 
 
 class _Review(Strict):
-    review_period_days: PosFloat | None = None
+    review_period_days: Period | None = None
     """Periodic review every T days (at 0, T, 2T, ...); absent means continuous review."""
 
 
@@ -160,15 +189,15 @@ class BaseStockSpec(_Review):
     """Order up to `level` whenever the inventory position falls below it."""
 
     policy: Literal["base_stock"]
-    level: Annotated[int, Field(ge=0)]
+    level: Units
 
 
 class RQSpec(_Review):
     """When IP <= r, order the smallest multiple of Q that lifts IP above r."""
 
     policy: Literal["rQ"]
-    reorder_point: int
-    order_quantity: Annotated[int, Field(ge=1)]
+    reorder_point: SignedUnits
+    order_quantity: PositiveUnits
 
     cross_keys = ("reorder_point", "order_quantity")
 
@@ -184,8 +213,8 @@ class SSSpec(_Review):
     """When IP <= s, order up to S."""
 
     policy: Literal["sS"]
-    reorder_point: int
-    order_up_to: Annotated[int, Field(ge=0)]
+    reorder_point: SignedUnits
+    order_up_to: Units
 
     cross_keys = ("reorder_point", "order_up_to")
 
@@ -220,13 +249,13 @@ class SourcingSpec(Strict):
     suppliers: Annotated[list[str], Field(min_length=1)]
     """Supplier ids in preference order (ties between suppliers go by this order)."""
     rule: SourcingRule = "single"
-    switch_after_days: NonNegFloat | None = None
+    switch_after_days: Days | None = None
     """`failover`: use the first supplier that is up and whose expected delivery is within this.
 
     Required by `failover` and refused with any other rule, except when it is a leftover: a
     later layer (a file that `extends:` this one, a `--set`, a policy's `overrides`) changed
     `rule` without writing `switch_after_days`; the leftover is then dropped."""
-    fractions: list[NonNegFloat] | None = None
+    fractions: list[Fraction] | None = None
     """`split`: share of each order per supplier (same length as `suppliers`, summing to 1).
 
     Required by `split` and refused with any other rule, except when it is a leftover (see
@@ -266,11 +295,11 @@ class SourcingSpec(Strict):
 class Product(Strict):
     """One stocked product: its prices, costs, demand, replenishment and sourcing."""
 
-    price: NonNegFloat
-    holding_cost_per_unit_day: NonNegFloat = 0.0
-    backlog_penalty_per_unit_day: NonNegFloat = 0.0
-    lost_sale_penalty_per_unit: NonNegFloat = 0.0
-    initial_on_hand: Annotated[int, Field(ge=0)] = 0
+    price: Money
+    holding_cost_per_unit_day: Money = 0.0
+    backlog_penalty_per_unit_day: Money = 0.0
+    lost_sale_penalty_per_unit: Money = 0.0
+    initial_on_hand: Units = 0
     demand: Demand
     replenishment: ReplenishmentSpec
     sourcing: SourcingSpec | None = None
@@ -280,8 +309,8 @@ class Product(Strict):
 class DisruptionWindow(Strict):
     """A known outage from `start_day` to `end_day`."""
 
-    start_day: NonNegFloat
-    end_day: NonNegFloat
+    start_day: Days
+    end_day: Days
 
     cross_keys = ("start_day", "end_day")
 
@@ -300,6 +329,25 @@ class RandomDisruptions(Strict):
     duration_days: Dist
 
     _durations = field_validator("every_days", "duration_days")(_duration)
+
+    cross_keys = ("every_days", "duration_days")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        """Up time plus outage must take time on average, or the clock would never move."""
+        every, duration = values["every_days"], values["duration_days"]
+        if not known(every, duration):
+            return []
+        cycle = every.mean(nonnegative=True) + duration.mean(nonnegative=True)
+        if not cycle >= MIN_PERIOD_DAYS:
+            return [
+                (
+                    "every_days",
+                    f"the mean up time plus the mean outage must be at least "
+                    f"{MIN_PERIOD_DAYS:g} days, got {cycle:g}",
+                )
+            ]
+        return []
 
 
 def _disruption_kind(value: Any) -> str | None:
@@ -329,9 +377,9 @@ class Supplier(Strict):
     """A source of stock with a random lead time."""
 
     lead_time_days: Dist
-    unit_cost: NonNegFloat = 0.0
-    order_cost: NonNegFloat = 0.0
-    servers: Annotated[int, Field(ge=1)] | None = None
+    unit_cost: Money = 0.0
+    order_cost: Money = 0.0
+    servers: Servers | None = None
     """Orders worked on at once; absent means unlimited (independent lead times)."""
     hold_shipments: bool = False
     """During a disruption nothing in progress arrives before the disruption ends."""
@@ -371,9 +419,9 @@ class Customers(Strict):
     """Days after ordering a backordered customer waits before cancelling (absent: forever)."""
     max_quoted_wait_days: Dist | None = None
     """The longest quoted wait a customer accepts (absent: any)."""
-    accept_probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+    accept_probability: Fraction = 1.0
     """Chance a customer accepts a backorder at all."""
-    informed_patience_factor: PosFloat = 1.0
+    informed_patience_factor: Factor = 1.0
     """With delay updates, remaining patience is multiplied by this at each new date."""
 
     _durations = field_validator("patience_days", "max_quoted_wait_days")(_duration)
@@ -387,12 +435,12 @@ class Backorder(Strict):
 
     allow: bool = False
     partial_fill: bool = False
-    max_backlog_units: Annotated[int, Field(ge=0)] | None = None
-    max_quoted_wait_days: NonNegFloat | None = None
+    max_backlog_units: Units | None = None
+    max_quoted_wait_days: Days | None = None
     quote_eta: bool = False
-    eta_padding_days: NonNegFloat = 0.0
+    eta_padding_days: Days = 0.0
     delay_updates: bool = False
-    eta_update_min_days: PosFloat = 1.0
+    eta_update_min_days: Period = 1.0
     allocation: Allocation = "fifo"
 
     cross_keys = ("quote_eta", "delay_updates")
@@ -425,10 +473,10 @@ class Scenario(Strict):
     """A whole scenario file, after `extends:` and `--set` are applied."""
 
     name: Annotated[str, Field(min_length=1)]
-    seed: Annotated[int, Field(ge=0)] = 1
-    horizon_days: PosFloat
-    warmup_days: NonNegFloat = 0.0
-    replications: Annotated[int, Field(ge=1)] = 10
+    seed: Seed = 1
+    horizon_days: Horizon
+    warmup_days: Days = 0.0
+    replications: Replications = 10
     objective: Objective = Field(default_factory=Objective)
     customers: Customers = Field(default_factory=Customers)
     products: Annotated[dict[str, Product], Field(min_length=1)]

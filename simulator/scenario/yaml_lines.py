@@ -251,7 +251,11 @@ class _Builder:
         try:
             return self.loader.construct_object(node, deep=True)
         except Exception as exc:  # a malformed !!int, !!timestamp, ...
-            self.problem(node, path, f"cannot read {node.value!r} as {_short_tag(node.tag)}: {exc}")
+            shown = node.value if len(node.value) <= 40 else node.value[:36] + "..."
+            why = str(exc)
+            if len(node.value) > 4000 and node.tag == _TAG + "int":
+                why = f"{len(node.value)} digits is too long"
+            self.problem(node, path, f"cannot read {shown!r} as {_short_tag(node.tag)}: {why}")
             self.doc.suppressed.add(path)
             return None
 
