@@ -38,6 +38,16 @@ RESIDUAL_SEED = 20_241_127
 """Fixed seed of that sample: the table is part of the model, not of a replication."""
 
 _RESIDUAL_TABLES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_ACCEPTANCE: dict[tuple[Any, ...], float] = {}
+
+
+def _fields_key(dist: BaseModel) -> tuple[Any, ...]:
+    """A distribution's parameters as a hashable tuple."""
+    return tuple(
+        (name, tuple(value) if isinstance(value, list) else value)
+        for name, value in dist.__dict__.items()
+    )
+
 
 MIN_ACCEPTANCE = 1e-4
 """Bounds that keep less than this probability are refused (the redraw would never end)."""
@@ -100,10 +110,20 @@ class _Dist(BaseModel):
         return lo <= low and high <= hi
 
     def acceptance(self, nonnegative: bool = False) -> float:
-        """Probability that an unbounded draw falls inside the bounds."""
+        """Probability that an unbounded draw falls inside the bounds.
+
+        Remembered per distribution (a catalogue repeats the same few thousands of times,
+        and each scipy evaluation costs about a millisecond)."""
         lo, hi = self.bounds(nonnegative)
         if self._inside(lo, hi):
             return 1.0
+        key = (type(self).__name__, _fields_key(self), nonnegative)
+        found = _ACCEPTANCE.get(key)
+        if found is None:
+            found = _ACCEPTANCE[key] = self._acceptance(lo, hi)
+        return found
+
+    def _acceptance(self, lo: float, hi: float) -> float:
         frozen = self._frozen()
         if isinstance(frozen, _PointMass | _Discrete):
             return frozen.mass(lo, hi)

@@ -27,8 +27,9 @@ are reported once, at their place in the file, not once per policy.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -169,8 +170,19 @@ class _Collector:
             index = files.index(problem.file) if problem.file in files else len(files)
             return (index, problem.line or 0)
 
-        unique = list(dict.fromkeys(self.problems))
+        unique = list(dict.fromkeys(_redacted(p, self.source) for p in self.problems))
         return sorted(unique, key=rank)
+
+
+def _redacted(problem: Problem, source: str) -> Problem:
+    """A problem in a file named by ``extends:``, without the values it quotes: messages
+    about another file show its key names, never its content (it may be any readable file).
+    """
+    if problem.file in (source, SET_FILE, DICT_FILE):
+        return problem
+    message = re.sub(r", got .*$", "", problem.message, flags=re.S)
+    message = re.sub(r"^(cannot read) .*? (as !!\w+).*$", r"\1 a value \2", message, flags=re.S)
+    return replace(problem, message=message)
 
 
 def _read(
@@ -179,20 +191,23 @@ def _read(
     """Read one file and its ``extends:`` parents; (None, {}) if nothing usable was read."""
     if shown not in collector.files:
         collector.files.append(shown)
-    doc = read_yaml_file(path, shown)
+    parent = bool(chain) or shown != collector.source  # a file named by extends:
+    doc = read_yaml_file(path, shown, regular_only=parent)
     collector.problems += doc.problems
     collector.suppressed |= doc.suppressed
     if doc.fatal:
         return None, {}
     if not isinstance(doc.data, dict):
         line = doc.lines.get((), (shown, None))[1]
+        # a file named by extends: may be anything readable: say what it is, never its text
+        got = type(doc.data).__name__ if parent else show_value(doc.data)
         collector.problems.append(
             Problem(
                 shown,
                 line,
                 "",
                 "the top level must be a mapping of scenario keys (name:, horizon_days:, ...), "
-                f"got {show_value(doc.data)}",
+                f"got {'a value of type ' + got if parent else got}",
             )
         )
         return None, {}

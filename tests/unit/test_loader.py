@@ -550,8 +550,8 @@ def test_extends_problems_point_at_the_file_they_are_in() -> None:
     assert problems("bad/extends_child_errors.yaml") == [
         "bad/extends_child_errors.yaml:6: products.widget.demand: unknown key 'rate_per_dy' "
         "(did you mean 'rate_per_day'?)",
-        "bad/extends_parent_errors.yaml:5: products.widget.price: must be a number >= 0, "
-        'got "cheap"',
+        # a parent's values are never quoted (extends: may name any readable file)
+        "bad/extends_parent_errors.yaml:5: products.widget.price: must be a number >= 0",
     ]
 
 
