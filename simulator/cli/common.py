@@ -23,6 +23,7 @@ __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_INTERRUPTED",
     "FORMATS",
+    "check_out",
     "emit",
     "fail",
     "load",
@@ -151,6 +152,19 @@ def load(path: str, sets: Sequence[str]) -> LoadedScenario:
         fail(*(str(problem) for problem in exc.problems))
     except OSError as exc:
         fail(f"{path}: cannot read: {exc.strerror or exc}")
+
+
+def check_out(out: str | None) -> None:
+    """Exit 1 at once, before any work, when ``--out`` names something that is not a
+    regular file (a FIFO, a device, a directory)."""
+    if out is None:
+        return
+    from simulator.reporting import output_target
+
+    try:
+        output_target(out)
+    except OSError as exc:
+        fail(f"Error: cannot write {out}: {exc.strerror or exc}")
 
 
 def text(result: RunResult, output_format: str) -> str:

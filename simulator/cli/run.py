@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from simulator.cli.common import emit, fail, load, progress_bar, run_options
+from simulator.cli.common import check_out, emit, fail, load, progress_bar, run_options
 from simulator.experiment.errors import ExperimentError
 
 
@@ -28,6 +28,7 @@ def command(
     """Run every policy of FILE (or those named) and print each metric's mean and 95% interval."""
     from simulator.api import run
 
+    check_out(out)
     loaded = load(file, sets)
     show_progress = not quiet and sys.stderr.isatty()
     try:
