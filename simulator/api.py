@@ -42,6 +42,7 @@ def run(
     executor: str = "process",
     workers: int | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run the policies of a scenario and summarise every metric across replications.
 
@@ -50,7 +51,10 @@ def run(
     they need a path or a mapping). The other options are those of ``backorder-sim run``:
     ``policies`` (default all, kept in the scenario's order), ``replications`` and ``seed``
     (default the scenario's), ``executor`` (``"serial"`` or ``"process"``), ``workers``
-    (default one per CPU) and ``progress``, called as ``progress(done, total)``.
+    (default one per CPU, capped at the CPU count), ``progress``, called as
+    ``progress(done, total)``, and ``force``: run even when the size check finds the run
+    absurd for this machine (more than 2 hours, or more memory than it has), and start
+    every worker asked for.
 
     Raises ``ScenarioError`` for a bad scenario and ``ExperimentError`` (a ValueError) for a
     bad option.
@@ -71,4 +75,5 @@ def run(
         executor=executor,
         workers=workers,
         progress=progress,
+        force=force,
     )

@@ -30,6 +30,7 @@ __all__ = [
     "progress_bar",
     "run_options",
     "text",
+    "workers_note",
 ]
 
 FORMATS = ("table", "json", "csv")
@@ -101,6 +102,12 @@ def run_options(command: F) -> F:
             help="Write the output to PATH (atomically) instead of stdout.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr."),
+        click.option(
+            "--force",
+            is_flag=True,
+            help="Run even when the size check finds the run absurd for this machine "
+            "(over 2 hours or more memory than it has); start more workers than CPUs.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -152,6 +159,16 @@ def load(path: str, sets: Sequence[str]) -> LoadedScenario:
         fail(*(str(problem) for problem in exc.problems))
     except OSError as exc:
         fail(f"{path}: cannot read: {exc.strerror or exc}")
+
+
+def workers_note(workers: int | None, force: bool, quiet: bool) -> None:
+    """Print, unless ``quiet``, that ``--workers`` is capped at the CPU count (it is, in the
+    experiment layer, unless ``force``)."""
+    from simulator.experiment.limits import capped_workers
+
+    _, note = capped_workers(workers, force)
+    if note is not None and not quiet:
+        click.echo(note, err=True)
 
 
 def check_out(out: str | None) -> None:

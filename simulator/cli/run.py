@@ -6,7 +6,15 @@ import sys
 
 import click
 
-from simulator.cli.common import check_out, emit, fail, load, progress_bar, run_options
+from simulator.cli.common import (
+    check_out,
+    emit,
+    fail,
+    load,
+    progress_bar,
+    run_options,
+    workers_note,
+)
 from simulator.experiment.errors import ExperimentError
 
 
@@ -24,12 +32,14 @@ def command(
     output_format: str,
     out: str | None,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Run every policy of FILE (or those named) and print each metric's mean and 95% interval."""
     from simulator.api import run
 
     check_out(out)
     loaded = load(file, sets)
+    workers_note(workers, force, quiet)
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with progress_bar(show_progress) as progress:
@@ -41,6 +51,7 @@ def command(
                 executor=executor,
                 workers=workers,
                 progress=progress,
+                force=force,
             )
     except ExperimentError as exc:
         fail(f"Error: {exc}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from simulator.experiment import limits
 from simulator.experiment.errors import ExperimentError, did_you_mean
 from simulator.experiment.executors import Batch, SimulateFn, Task, get_executor
 from simulator.experiment.result import PolicyResult, RunResult
@@ -52,6 +53,7 @@ def run_experiment(
     workers: int | None = None,
     progress: Progress | None = None,
     simulate: SimulateFn | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run ``policies`` (default: all) of a loaded scenario and summarise every metric.
 
@@ -63,8 +65,14 @@ def run_experiment(
     scenario, the policies, the seed and the number of replications. ``simulate`` replaces
     the model (for tests); it must be a module-level function so that it pickles.
 
-    Raises :class:`ExperimentError` for an unknown policy or executor or a bad count.
+    Before anything runs, the size check (:mod:`simulator.experiment.limits`) refuses a run
+    estimated to take more than 2 hours or more memory than the machine has, and
+    ``workers`` is capped at the CPU count; ``force`` skips both.
+
+    Raises :class:`ExperimentError` for an unknown policy or executor, a bad count or a run
+    that is too large.
     """
+    workers, _ = limits.capped_workers(workers, force)
     runner = get_executor(executor, workers)
     chosen = select_policies(loaded.policies, policies)
     scenario = loaded.scenario
@@ -74,6 +82,9 @@ def run_experiment(
     base_seed = scenario.seed if seed is None else seed
     if base_seed < 0:
         raise ExperimentError(f"seed (={base_seed}) must be >= 0")
+    used = 1 if executor == "serial" else (workers or limits.cpu_count())
+    found = limits.estimate([(p.scenario, p.backorder) for p in chosen], count, used)
+    limits.check_size(found, force)
     # Looked up at call time, so that a replaced model (tests, later releases) is used.
     simulate_fn = simulate if simulate is not None else simulation.simulate
 
