@@ -136,11 +136,18 @@ class SerialExecutor(Executor):
         return results
 
 
+_STOP_SIGNALS = {
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+}
+"""Signals the parent handles for its workers: it stops them (see :func:`_abort`)."""
+
+
 @contextmanager
 def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread for the duration (POSIX); a Ctrl-C meanwhile is delivered
-    when the block ends. Processes started inside inherit the blocked signal, even across
-    exec, so they cannot die half-way through their imports with a traceback."""
+    """Block SIGINT, SIGTERM and SIGHUP in this thread for the duration (POSIX); a signal
+    meanwhile is delivered when the block ends. Processes started inside inherit the
+    blocked signals, even across exec, so they cannot die half-way through their imports
+    with a traceback."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -149,7 +156,7 @@ def _sigint_blocked() -> Iterator[None]:
     from multiprocessing import resource_tracker
 
     resource_tracker.ensure_running()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         yield
     finally:
@@ -157,8 +164,29 @@ def _sigint_blocked() -> Iterator[None]:
 
 
 def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle; it shuts the pool down."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Worker initializer: Ctrl-C, SIGTERM and SIGHUP are the parent's to handle (it kills
+    the workers); and on Linux a worker dies with its parent, even one killed outright."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return
+    if os.getppid() == 1:  # the parent died before the request: go now
+        os._exit(1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -232,11 +260,15 @@ def _abort(pool: ProcessPoolExecutor, futures: dict[Future[list[TaskResult]], in
     for future in futures:
         future.cancel()
     # The workers may be in the middle of long chunks; their results are no longer wanted.
+    # Workers ignore SIGTERM (a signal to the whole process group must reach only this
+    # process), so they are killed.
     processes = getattr(pool, "_processes", None) or {}
     for process in list(processes.values()):
         if process.is_alive():
-            process.terminate()
+            process.kill()
     pool.shutdown(wait=True, cancel_futures=True)
+    for process in list(processes.values()):
+        process.join(timeout=5)
 
 
 EXECUTORS: dict[str, type[Executor]] = {
