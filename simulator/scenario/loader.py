@@ -192,7 +192,7 @@ def _read(
     if shown not in collector.files:
         collector.files.append(shown)
     parent = bool(chain) or shown != collector.source  # a file named by extends:
-    doc = read_yaml_file(path, shown, regular_only=parent)
+    doc = read_yaml_file(path, shown, regular_only=True)
     collector.problems += doc.problems
     collector.suppressed |= doc.suppressed
     if doc.fatal:

@@ -118,8 +118,8 @@ def read_yaml_file(
 ) -> YamlDocument:
     """Read the YAML file `path`; problems name it `shown` (the name the user gave).
 
-    At most :data:`MAX_FILE_BYTES` are read. With `regular_only` (a file named by
-    ``extends:``), only a regular file is read: never a FIFO (which would block), a device
+    At most :data:`MAX_FILE_BYTES` are read. With `regular_only` (the loader always asks
+    for it), only a regular file is read: never a FIFO (which would block), a device
     (``/dev/zero`` never ends) or a file under ``/proc``, ``/sys`` or ``/dev``.
     """
     doc = YamlDocument(data=None, fatal=True)
@@ -179,8 +179,6 @@ def _read_limited(target: Path, regular_only: bool) -> bytes:
             raise _NotReadable(f"is {_kind(info.st_mode)}, not a regular file")
         if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
             raise _NotReadable(_too_large(info.st_size))
-        if not stat.S_ISREG(info.st_mode):
-            os.set_blocking(fd, True)  # a pipe given on purpose: wait for its writer
         chunks: list[bytes] = []
         size = 0
         while size <= MAX_FILE_BYTES:

@@ -182,3 +182,10 @@ def test_many_duplicate_keys_and_merges_load(tmp_path: Path) -> None:
     doc = parse_yaml(dupes, "d.yaml")
     assert len(doc.problems) == 4999
     assert doc.data["k"] == 4999
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_named_as_the_scenario_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    path = tmp_path / "pipe.yaml"
+    assert messages(path) == [f"{path}: is a named pipe (FIFO), not a regular file"]
