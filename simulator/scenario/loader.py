@@ -246,6 +246,8 @@ def _extends(
     if resolved in seen:
         loop = [s for _, s in chain[seen.index(resolved) :]]
         return problem(f"cycle: {' -> '.join([*loop, parent_shown])}")
+    if len(chain) >= MAX_EXTENDS:
+        return problem(f"too many files in the extends: chain (at most {MAX_EXTENDS})")
     if not parent.exists():
         looked = f" (looked for {parent_shown})" if parent_shown != target else ""
         return problem(f"no such file '{target}'{looked}")
@@ -262,6 +264,10 @@ def _extends(
         for p in [p for p in merged_lines if under(p, path)]:
             del merged_lines[p]
     return merged, merged_lines
+
+
+MAX_EXTENDS = 64
+"""The longest chain of files an ``extends:`` may start (each file reads the next)."""
 
 
 def _wrote(layer: Any) -> Callable[[KeyPath], bool]:

@@ -189,3 +189,21 @@ def test_a_fifo_named_as_the_scenario_is_refused_without_blocking(tmp_path: Path
     os.mkfifo(tmp_path / "pipe.yaml")
     path = tmp_path / "pipe.yaml"
     assert messages(path) == [f"{path}: is a named pipe (FIFO), not a regular file"]
+
+
+def test_an_endless_extends_chain_is_cut(tmp_path: Path) -> None:
+    from simulator.scenario.loader import MAX_EXTENDS
+
+    for i in range(MAX_EXTENDS + 5):
+        (tmp_path / f"c{i}.yaml").write_text(f"extends: c{i + 1}.yaml\nname: n{i}\n")
+    found = messages(tmp_path / "c0.yaml")
+    assert len(found) == 1 and found[0].endswith(
+        f"extends: too many files in the extends: chain (at most {MAX_EXTENDS})"
+    )
+
+
+def test_a_long_set_value_is_not_echoed_in_full() -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario({"name": "x"}, sets=["name=" + "[" * 3000 + "]" * 3000])
+    (line,) = [str(p) for p in info.value.problems if "cannot read" in str(p)]
+    assert len(line) < 200 and "nested too deeply" in line
