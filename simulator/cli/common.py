@@ -27,6 +27,7 @@ __all__ = [
     "emit",
     "fail",
     "load",
+    "long_run_note",
     "progress_bar",
     "run_options",
     "text",
@@ -169,6 +170,30 @@ def workers_note(workers: int | None, force: bool, quiet: bool) -> None:
     _, note = capped_workers(workers, force)
     if note is not None and not quiet:
         click.echo(note, err=True)
+
+
+def long_run_note(
+    loaded: LoadedScenario,
+    policies: Sequence[str],
+    replications: int | None,
+    executor: str,
+    workers: int | None,
+    force: bool,
+) -> None:
+    """On stderr, before the progress bar of a run estimated to take over a minute, the
+    size check's estimate (``estimate: about 3e+08 events (...), 12 min on 2 workers``)."""
+    from simulator.experiment.limits import LONG_RUN_SECONDS, capped_workers, estimate_run
+
+    capped, _ = capped_workers(workers, force)
+    found = estimate_run(
+        loaded,
+        policies=list(policies) or None,
+        replications=replications,
+        executor=executor,
+        workers=capped,
+    )
+    if found.seconds > LONG_RUN_SECONDS:
+        click.echo(f"estimate: {found.describe()}", err=True)
 
 
 def check_out(out: str | None) -> None:

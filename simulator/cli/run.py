@@ -11,6 +11,7 @@ from simulator.cli.common import (
     emit,
     fail,
     load,
+    long_run_note,
     progress_bar,
     run_options,
     workers_note,
@@ -41,6 +42,8 @@ def command(
     loaded = load(file, sets)
     workers_note(workers, force, quiet)
     show_progress = not quiet and sys.stderr.isatty()
+    if show_progress:
+        long_run_note(loaded, policies, replications, executor, workers, force)
     try:
         with progress_bar(show_progress) as progress:
             result = run(

@@ -17,8 +17,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from simulator.experiment.errors import ExperimentError
+
+if TYPE_CHECKING:
+    from simulator.scenario import LoadedScenario
 from simulator.scenario.schema import (
     Backorder,
     NoReplenishmentSpec,
@@ -183,6 +187,22 @@ def estimate(
         else "nothing to run"
     )
     return Estimate(replications * (customers + scheduled), cpu / used, memory, used, detail)
+
+
+def estimate_run(
+    loaded: LoadedScenario,
+    *,
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+) -> Estimate:
+    """The estimate of ``run_experiment`` with these options (for a note before a long run;
+    unknown policy names are left to the run to report)."""
+    chosen = [p for p in loaded.policies if policies is None or p.name in policies]
+    count = loaded.scenario.replications if replications is None else replications
+    used = 1 if executor == "serial" else (workers or cpu_count())
+    return estimate([(p.scenario, p.backorder) for p in chosen], count, used)
 
 
 def max_seconds() -> float:

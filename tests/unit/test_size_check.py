@@ -87,3 +87,18 @@ def test_workers_are_capped_at_the_cpu_count(monkeypatch: pytest.MonkeyPatch) ->
     workers, note = limits.capped_workers(1000)
     assert workers == 2 and note is not None and "capped at the 2 CPUs" in note
     assert limits.capped_workers(1000, force=True) == (1000, None)
+
+
+def test_a_long_run_gets_its_estimate_before_the_progress_bar(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from simulator.cli.common import long_run_note
+
+    loaded = load_scenario(DATA)
+    long_run_note(loaded, (), 4, "serial", None, False)
+    assert capsys.readouterr().err == ""  # a second or so: nothing to say
+    long_run_note(loaded, ("q",), 200_000, "serial", None, False)
+    err = capsys.readouterr().err
+    assert err.startswith("estimate: about 5e+08 events (200,000 replications x 1 policies")
+    found = limits.estimate_run(loaded, policies=["q"], replications=200_000, executor="serial")
+    assert found.events == pytest.approx(200_000 * 2511)
