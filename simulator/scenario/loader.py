@@ -26,6 +26,7 @@ are reported once, at their place in the file, not once per policy.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -108,6 +109,18 @@ def load_scenario(
 
     Raises ScenarioError with every problem found.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # a large catalogue makes millions of objects and no cycles to collect
+    try:
+        return _load(source, sets)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(
+    source: str | os.PathLike[str] | Mapping[str, Any], sets: Sequence[str]
+) -> LoadedScenario:
     if isinstance(source, Mapping):
         collector = _Collector(DICT_FILE)
         data: dict[Any, Any] | None = plain(source)
