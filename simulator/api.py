@@ -86,6 +86,7 @@ def run(
     precision: Sequence[str | PrecisionTarget] = (),
     max_replications: int | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run the policies of a scenario and summarise every metric across replications.
 
@@ -96,7 +97,9 @@ def run(
     (default the scenario's), ``executor`` (``"serial"``, ``"process"`` or ``"dask"``),
     ``workers`` (default one per CPU), ``scheduler`` (a Dask scheduler address such as
     ``"tcp://10.0.0.5:8786"``; default: a local Dask cluster) and ``progress``, called as
-    ``progress(done, total)``.
+    ``progress(done, total)``. ``workers`` is capped at the CPU count, and a run the size
+    check finds absurd for this machine (more than 2 hours, or more memory than it has) is
+    refused, unless ``force``.
 
     ``precision`` targets (``"profit=500"``, ``"fill_rate=1%"``, as ``--precision``) add
     replications in batches until every policy's 95% half-width on each named metric meets
@@ -122,9 +125,11 @@ def run(
             workers=workers,
             scheduler=scheduler,
             progress=progress,
+            force=force,
         )
-    plan = Plan.make(loaded, policies, seed, executor, workers, scheduler=scheduler)
+    plan = Plan.make(loaded, policies, seed, executor, workers, scheduler=scheduler, force=force)
     count = loaded.scenario.replications if replications is None else replications
+    plan.check_size(count)
     cap = DEFAULT_MAX_REPLICATIONS if max_replications is None else max_replications
     return run_to_precision(
         plan, targets, start=count, max_replications=cap, paired=False, progress=progress
@@ -145,6 +150,7 @@ def compare(
     precision: Sequence[str | PrecisionTarget] = (),
     max_replications: int | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> CompareResult:
     """Run the policies and compare them, as ``backorder-sim compare`` does.
 
@@ -154,7 +160,8 @@ def compare(
     policy), the ``ranking`` (multiple comparisons with the best), whether the best is
     ``clear``, a sentence per policy and a ``recommendation``; ``to_dict()`` is the JSON of
     ``compare --format json``. With ``precision``, the targets apply to the paired
-    differences against the baseline (``%``: relative to the baseline's mean).
+    differences against the baseline (``%``: relative to the baseline's mean). ``force`` as
+    for :func:`run`.
     """
     loaded = _loaded(scenario, sets)
     _renderers()
@@ -170,6 +177,7 @@ def compare(
         precision=_targets(precision),
         max_replications=max_replications,
         progress=progress,
+        force=force,
     )
 
 

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.fields import MAX_PARAMETER, MIN_SPREAD, Parameter, Positive
+
 
 def _stats() -> Any:
     """scipy.stats, imported only when a bounded distribution needs it (it is slow to import)."""
@@ -36,6 +38,16 @@ RESIDUAL_SEED = 20_241_127
 """Fixed seed of that sample: the table is part of the model, not of a replication."""
 
 _RESIDUAL_TABLES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_ACCEPTANCE: dict[tuple[Any, ...], float] = {}
+
+
+def _fields_key(dist: BaseModel) -> tuple[Any, ...]:
+    """A distribution's parameters as a hashable tuple."""
+    return tuple(
+        (name, tuple(value) if isinstance(value, list) else value)
+        for name, value in dist.__dict__.items()
+    )
+
 
 MIN_ACCEPTANCE = 1e-4
 """Bounds that keep less than this probability are refused (the redraw would never end)."""
@@ -44,9 +56,9 @@ MIN_ACCEPTANCE = 1e-4
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    min: float | None = None
+    min: Parameter | None = None
     """Lower bound: draws below it are redrawn."""
-    max: float | None = None
+    max: Parameter | None = None
     """Upper bound: draws above it are redrawn."""
 
     # -- what subclasses provide ------------------------------------------------------------
@@ -67,6 +79,15 @@ class _Dist(BaseModel):
     def _check_bounds(self) -> _Dist:
         if self.min is not None and self.max is not None and self.max < self.min:
             raise ValueError(f"max: must be >= min ({self.min:g}), got {self.max:g}")
+        if self.min is not None or self.max is not None:
+            mass = self.acceptance()
+            if not mass >= MIN_ACCEPTANCE:
+                key = "min" if self.min is not None else "max"
+                raise ValueError(
+                    f"{key}: the bounds keep only {mass:.2g} of the distribution's mass "
+                    f"(at least {MIN_ACCEPTANCE:g} is needed, or the redraw would never end), "
+                    f"got {self.describe()}"
+                )
         return self
 
     def bounds(self, nonnegative: bool = False) -> tuple[float, float]:
@@ -89,17 +110,29 @@ class _Dist(BaseModel):
         return lo <= low and high <= hi
 
     def acceptance(self, nonnegative: bool = False) -> float:
-        """Probability that an unbounded draw falls inside the bounds."""
+        """Probability that an unbounded draw falls inside the bounds.
+
+        Remembered per distribution (a catalogue repeats the same few thousands of times,
+        and each scipy evaluation costs about a millisecond)."""
         lo, hi = self.bounds(nonnegative)
         if self._inside(lo, hi):
             return 1.0
+        key = (type(self).__name__, _fields_key(self), nonnegative)
+        found = _ACCEPTANCE.get(key)
+        if found is None:
+            found = _ACCEPTANCE[key] = self._acceptance(lo, hi)
+        return found
+
+    def _acceptance(self, lo: float, hi: float) -> float:
         frozen = self._frozen()
         if isinstance(frozen, _PointMass | _Discrete):
             return frozen.mass(lo, hi)
         if self.is_discrete():
             lo_int = math.ceil(lo) if lo > -math.inf else -math.inf
-            return float(frozen.cdf(hi) - frozen.cdf(lo_int - 1))
-        return float(frozen.cdf(hi) - frozen.cdf(lo))
+            lo = lo_int - 1
+        if lo > float(frozen.median()):  # upper tail: sf keeps the digits cdf rounds away
+            return max(0.0, float(frozen.sf(lo) - frozen.sf(hi)))
+        return max(0.0, float(frozen.cdf(hi) - frozen.cdf(lo)))
 
     def mean(self, nonnegative: bool = False) -> float:
         """The mean of the bounded distribution."""
@@ -114,8 +147,12 @@ class _Dist(BaseModel):
 
     def time_problem(self) -> str | None:
         """Why this cannot be a duration (in days), or None if it can."""
-        if self.acceptance(nonnegative=True) < MIN_ACCEPTANCE:
-            return f"must be able to take values >= 0 (a duration), got {self.describe()}"
+        mass = self.acceptance(nonnegative=True)
+        if not mass >= MIN_ACCEPTANCE:
+            return (
+                f"must be able to take values >= 0 (a duration): only {mass:.2g} of its mass "
+                f"is usable (at least {MIN_ACCEPTANCE:g} is needed), got {self.describe()}"
+            )
         return None
 
     def integer_problem(self, minimum: int) -> str | None:
@@ -136,7 +173,7 @@ class _Dist(BaseModel):
         return self.support()[0] < minimum
 
     def describe(self) -> str:
-        fields = {k: v for k, v in self.model_dump().items() if v is not None}
+        fields = {k: v for k, v in self.model_dump(by_alias=True).items() if v is not None}
         return "{" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}"
 
     def sampler(self, rng: np.random.Generator, nonnegative: bool = False) -> Sampler:
@@ -167,7 +204,7 @@ class _Dist(BaseModel):
 
 class Constant(_Dist):
     dist: Literal["constant"] = "constant"
-    value: float
+    value: Parameter
 
     def is_discrete(self) -> bool:
         return float(self.value).is_integer()
@@ -202,7 +239,7 @@ class Constant(_Dist):
 
 class Exponential(_Dist):
     dist: Literal["exponential"]
-    mean_: Annotated[float, Field(gt=0, alias="mean")]
+    mean_: Annotated[Positive, Field(alias="mean")]
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
@@ -221,13 +258,18 @@ class Exponential(_Dist):
 
 class Uniform(_Dist):
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Parameter
+    high: Parameter
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
         if self.high <= self.low:
             raise ValueError(f"high: must be above low ({self.low:g}), got {self.high:g}")
+        if self.high - self.low < MIN_SPREAD:
+            raise ValueError(
+                f"high: must be at least {MIN_SPREAD:g} above low ({self.low:g}), "
+                f"got {self.high!r} (use a constant for a fixed value)"
+            )
         return self
 
     def support(self) -> tuple[float, float]:
@@ -245,9 +287,9 @@ class Uniform(_Dist):
 
 class Triangular(_Dist):
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Parameter
+    mode: Parameter
+    high: Parameter
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -255,6 +297,11 @@ class Triangular(_Dist):
             raise ValueError(
                 f"needs low <= mode <= high with low < high, got "
                 f"{self.low:g}, {self.mode:g}, {self.high:g}"
+            )
+        if self.high - self.low < MIN_SPREAD:
+            raise ValueError(
+                f"high: must be at least {MIN_SPREAD:g} above low ({self.low:g}), "
+                f"got {self.high!r} (use a constant for a fixed value)"
             )
         return self
 
@@ -274,8 +321,8 @@ class Triangular(_Dist):
 
 class Normal(_Dist):
     dist: Literal["normal"]
-    mean_: Annotated[float, Field(alias="mean")]
-    sd: Annotated[float, Field(gt=0)]
+    mean_: Annotated[Parameter, Field(alias="mean")]
+    sd: Positive
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
@@ -293,8 +340,8 @@ class Lognormal(_Dist):
     """Lognormal given by the mean and sd of the variable itself (not of its logarithm)."""
 
     dist: Literal["lognormal"]
-    mean_: Annotated[float, Field(gt=0, alias="mean")]
-    sd: Annotated[float, Field(gt=0)]
+    mean_: Annotated[Positive, Field(alias="mean")]
+    sd: Positive
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
@@ -322,10 +369,19 @@ class Gamma(_Dist):
     """Gamma given by its mean and sd."""
 
     dist: Literal["gamma"]
-    mean_: Annotated[float, Field(gt=0, alias="mean")]
-    sd: Annotated[float, Field(gt=0)]
+    mean_: Annotated[Positive, Field(alias="mean")]
+    sd: Positive
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Gamma:
+        if self.sd < self.mean_ * MIN_SPREAD:
+            raise ValueError(
+                f"sd: must be at least {MIN_SPREAD:g} x mean ({self.mean_ * MIN_SPREAD:g}), "
+                f"got {self.sd!r} (use a constant for a fixed value)"
+            )
+        return self
 
     def support(self) -> tuple[float, float]:
         return 0.0, math.inf
@@ -344,7 +400,7 @@ class Gamma(_Dist):
 
 class Poisson(_Dist):
     dist: Literal["poisson"]
-    mean_: Annotated[float, Field(gt=0, alias="mean")]
+    mean_: Annotated[Positive, Field(alias="mean")]
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
@@ -368,8 +424,8 @@ class Empirical(_Dist):
     """Values drawn with the given weights (equal weights if absent)."""
 
     dist: Literal["empirical"]
-    values: Annotated[list[float], Field(min_length=1)]
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    values: Annotated[list[Parameter], Field(min_length=1)]
+    weights: list[Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]] | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> Empirical:
@@ -435,10 +491,12 @@ def parse_distribution(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
+        if isinstance(value, int) and abs(value) > MAX_PARAMETER:
+            return value  # too large for a float: the validator says so in one line
         return Constant(value=float(value))
     if isinstance(value, dict) and value.get("dist") == "constant" and "value" in value:
         inner = value["value"]
-        if isinstance(inner, int) and not isinstance(inner, bool):
+        if isinstance(inner, int) and not isinstance(inner, bool) and abs(inner) <= MAX_PARAMETER:
             return {**value, "value": float(inner)}
     return value
 

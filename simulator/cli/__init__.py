@@ -5,14 +5,18 @@ when it is invoked, so ``backorder-sim --help`` and ``validate`` start fast. A n
 one module with a click command named ``command`` and one line in :data:`COMMANDS`.
 
 Exit codes: 0 success, 1 bad input (a bad scenario file, a bad option, a missing file),
-130 interrupted. Bad input is reported in one line per problem, never with a traceback.
+130 interrupted (SIGINT, Ctrl-C), 128 + N stopped by signal N (SIGTERM 143, SIGHUP 129).
+Bad input is reported in one line per problem, never with a traceback. A stopped run stops
+its worker processes and leaves no output file.
 """
 
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -40,6 +44,41 @@ def _version() -> str:
     from simulator import __version__
 
     return str(__version__)
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+"""Signals that stop a command the way Ctrl-C does (SIGINT is Python's KeyboardInterrupt)."""
+
+
+class Terminated(BaseException):
+    """Raised in the main thread when a stop signal arrives, so that the run unwinds as
+    after Ctrl-C: the executor stops its workers, no output is written."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def _stop_signals_raise() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise :class:`Terminated` (main thread only)."""
+    previous = {}
+    try:
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, _raise_terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class _Cli(click.Group):
@@ -76,9 +115,13 @@ class _Cli(click.Group):
         **extra: Any,
     ) -> Any:
         try:
-            code = super().main(
-                args, prog_name or "backorder-sim", complete_var, standalone_mode=False, **extra
-            )
+            with _stop_signals_raise():
+                code = super().main(
+                    args, prog_name or "backorder-sim", complete_var, standalone_mode=False, **extra
+                )
+        except Terminated as exc:
+            click.echo(f"Stopped by {signal.Signals(exc.signum).name}.", err=True)
+            code = 128 + exc.signum
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             click.echo(f"Error: {exc.format_message()}{hint}", err=True)

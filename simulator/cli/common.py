@@ -38,6 +38,7 @@ __all__ = [
     "emit",
     "fail",
     "load",
+    "long_run_note",
     "precision_options",
     "progress_bar",
     "run_options",
@@ -45,6 +46,7 @@ __all__ = [
     "table_width",
     "text",
     "unused_key_notes",
+    "workers_note",
 ]
 
 FORMATS = ("table", "json", "csv")
@@ -172,6 +174,12 @@ def _run_options(formats: Sequence[str], default_format: str) -> list[Callable[[
             help="Write the output to PATH (atomically) instead of stdout.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar or notes on stderr."),
+        click.option(
+            "--force",
+            is_flag=True,
+            help="Run even when the size check finds the run absurd for this machine "
+            "(over 2 hours or more memory than it has); start more workers than CPUs.",
+        ),
     ]
     return options
 
@@ -245,15 +253,21 @@ def table_options(command: F) -> F:
 
 def check_output_path(path: str | os.PathLike[str], option: str = "--out") -> None:
     """Exit 1 now, before any simulation, unless a file can be written at ``path``: its
-    directory exists and is writable, and ``path`` is not a directory. ``option`` names
+    directory exists and is writable, and ``path`` is not a directory, FIFO, device or
+    socket (a symbolic link is followed to its target). ``option`` names
     the option in the message (``--out``, ``--report``, ``--plot``, ``--csv``)."""
     import tempfile
 
+    from simulator.reporting.files import output_target
+
     shown = os.fspath(path)
-    target = Path(shown)
-    folder = target.parent
-    if target.is_dir():
+    if Path(shown).is_dir():
         fail(f"Error: {option} {shown}: is a directory, not a file")
+    try:  # a FIFO, a device or a socket there is refused; a link is followed
+        target = output_target(shown)
+    except OSError as exc:
+        fail(f"Error: {option} {shown}: {exc.strerror or exc}")
+    folder = target.parent
     if not folder.exists():
         fail(f"Error: {option} {shown}: no such directory '{folder}'")
     if not folder.is_dir():
@@ -353,6 +367,40 @@ def load(path: str, sets: Sequence[str]) -> LoadedScenario:
         fail(*(str(problem) for problem in exc.problems))
     except OSError as exc:
         fail(f"{path}: cannot read: {exc.strerror or exc}")
+
+
+def workers_note(workers: int | None, force: bool, quiet: bool) -> None:
+    """Print, unless ``quiet``, that ``--workers`` is capped at the CPU count (it is, in the
+    experiment layer, unless ``force``)."""
+    from simulator.experiment.limits import capped_workers
+
+    _, note = capped_workers(workers, force)
+    if note is not None and not quiet:
+        click.echo(note, err=True)
+
+
+def long_run_note(
+    loaded: LoadedScenario,
+    policies: Sequence[str],
+    replications: int | None,
+    executor: str,
+    workers: int | None,
+    force: bool,
+) -> None:
+    """On stderr, before the progress bar of a run estimated to take over a minute, the
+    size check's estimate (``estimate: about 3e+08 events (...), 12 min on 2 workers``)."""
+    from simulator.experiment.limits import LONG_RUN_SECONDS, capped_workers, estimate_run
+
+    capped, _ = capped_workers(workers, force)
+    found = estimate_run(
+        loaded,
+        policies=list(policies) or None,
+        replications=replications,
+        executor=executor,
+        workers=capped,
+    )
+    if found.seconds > LONG_RUN_SECONDS:
+        click.echo(f"estimate: {found.describe()}", err=True)
 
 
 def table_width() -> int:

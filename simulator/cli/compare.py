@@ -16,6 +16,7 @@ from simulator.cli.common import (
     precision_options,
     progress_bar,
     run_options,
+    workers_note,
 )
 
 
@@ -52,6 +53,7 @@ def command(
     output_format: str,
     out: str | None,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Compare the policies of FILE: paired differences against the baseline (the first
     policy), a ranking by the objective with simultaneous 95% intervals, a sentence per
@@ -63,6 +65,7 @@ def command(
             fail(f"Error: --report: {report!r} must end in .html or .md")
         check_output_path(report, "--report")
     loaded = load(file, sets)
+    workers_note(workers, force, quiet)
     from simulator.api import compare
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.runner import select_policies
@@ -87,6 +90,7 @@ def command(
                 precision=precision,
                 max_replications=max_replications,
                 progress=progress,
+                force=force,
             )
     except ExperimentError as exc:
         fail(f"Error: {exc}")

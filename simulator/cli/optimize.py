@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from simulator.cli.common import fail, load, progress_bar, run_options
+from simulator.cli.common import fail, load, progress_bar, run_options, workers_note
 
 
 @click.command("optimize")
@@ -71,6 +71,7 @@ def command(
     output_format: str,
     out: str | None,
     quiet: bool,
+    force: bool,
 ) -> None:
     """Search the settings of FILE's policies for the best objective subject to the
     constraints, with common random numbers, and say with what confidence the choice is
@@ -83,6 +84,10 @@ def command(
     from simulator.scenario import ScenarioError
 
     loaded = load(file, sets)
+    workers_note(workers, force, quiet)
+    from simulator.experiment.limits import capped_workers
+
+    workers, _ = capped_workers(workers, force)
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with progress_bar(show_progress) as progress:

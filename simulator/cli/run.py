@@ -12,11 +12,13 @@ from simulator.cli.common import (
     emit,
     fail,
     load,
+    long_run_note,
     precision_options,
     progress_bar,
     run_options,
     table_options,
     unused_key_notes,
+    workers_note,
 )
 
 
@@ -40,6 +42,7 @@ def command(
     out: str | None,
     quiet: bool,
     table: TableOptions,
+    force: bool,
 ) -> None:
     """Run every policy of FILE (or those named) and print each metric's mean and 95% interval.
 
@@ -49,6 +52,7 @@ def command(
     if out is not None:
         check_output_path(out, "--out")  # before anything is simulated
     loaded = load(file, sets)
+    workers_note(workers, force, quiet)
     from simulator.api import run
     from simulator.experiment.errors import ExperimentError
     from simulator.experiment.runner import select_policies
@@ -62,6 +66,8 @@ def command(
         fail(f"Error: {exc}")
     count = replications if replications is not None else loaded.scenario.replications
     show_progress = not quiet and sys.stderr.isatty()
+    if show_progress:
+        long_run_note(loaded, policies, replications, executor, workers, force)
     try:
         with progress_bar(show_progress, len(chosen), count) as progress:
             result = run(
@@ -75,6 +81,7 @@ def command(
                 max_replications=max_replications,
                 scheduler=scheduler,
                 progress=progress,
+                force=force,
             )
     except ExperimentError as exc:
         fail(f"Error: {exc}")

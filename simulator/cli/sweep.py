@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from simulator.cli.common import fail, load, progress_bar, run_options
+from simulator.cli.common import fail, load, progress_bar, run_options, workers_note
 
 SWEEP_FORMATS = ("csv", "json")
 """Output formats of ``sweep``: CSV rows (the default), or the JSON document on stdout."""
@@ -41,6 +41,7 @@ def command(
     output_format: str,
     out: str | None,
     quiet: bool,
+    force: bool,
     fresh: bool,
 ) -> None:
     """Run every policy of FILE at every point of a grid; one row per point and policy."""
@@ -55,6 +56,10 @@ def command(
     except ExperimentError as exc:
         fail(f"Error: {exc}")
     loaded = load(file, sets)
+    workers_note(workers, force, quiet)
+    from simulator.experiment.limits import capped_workers
+
+    workers, _ = capped_workers(workers, force)
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with progress_bar(show_progress) as progress:

@@ -231,18 +231,20 @@ def compare_experiment(
     progress: Progress | None = None,
     simulate: SimulateFn | None = None,
     scheduler: str | None = None,
+    force: bool = False,
 ) -> CompareResult:
     """Run the policies (as :func:`~simulator.experiment.runner.run_experiment`) and compare
     them. ``objective`` defaults to the scenario's ``objective:``. With ``precision``
     targets, replications are added until every policy's paired difference to the baseline
     on each named metric has a half-width within its target, or ``max_replications``
-    (default :data:`DEFAULT_MAX_REPLICATIONS`) are run.
+    (default :data:`DEFAULT_MAX_REPLICATIONS`) are run. ``force`` as for ``run_experiment``.
     """
     if objective is None:
         objective = Objective(loaded.scenario.objective.metric, loaded.scenario.objective.goal)
-    plan = Plan.make(loaded, policies, seed, executor, workers, simulate, scheduler)
+    plan = Plan.make(loaded, policies, seed, executor, workers, simulate, scheduler, force)
     count = loaded.scenario.replications if replications is None else replications
     check_replications(count)
+    plan.check_size(count)
     if precision:
         cap = DEFAULT_MAX_REPLICATIONS if max_replications is None else max_replications
         run = run_to_precision(

@@ -154,11 +154,18 @@ class SerialExecutor(Executor):
         return results
 
 
+_STOP_SIGNALS = {
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+}
+"""Signals the parent handles for its workers: it stops them (see :func:`_abort`)."""
+
+
 @contextmanager
 def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread for the duration (POSIX); a Ctrl-C meanwhile is delivered
-    when the block ends. Processes started inside inherit the blocked signal, even across
-    exec, so they cannot die half-way through their imports with a traceback."""
+    """Block SIGINT, SIGTERM and SIGHUP in this thread for the duration (POSIX); a signal
+    meanwhile is delivered when the block ends. Processes started inside inherit the
+    blocked signals, even across exec, so they cannot die half-way through their imports
+    with a traceback."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -167,7 +174,7 @@ def _sigint_blocked() -> Iterator[None]:
     from multiprocessing import resource_tracker
 
     resource_tracker.ensure_running()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         yield
     finally:
@@ -180,10 +187,15 @@ reported (by the number of its chunk), so that progress moves one replication at
 
 
 def _ignore_sigint(ticks: multiprocessing.queues.SimpleQueue[int] | None = None) -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle; it shuts the pool down. With
+    """Worker initializer: Ctrl-C, SIGTERM and SIGHUP are the parent's to handle (it kills
+    the workers); on Linux a worker dies with its parent, even one killed outright. With
     ``ticks``, the worker reports each replication it finishes there."""
     global _TICKS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    _die_with_parent()
     _TICKS = ticks
 
 
@@ -193,6 +205,22 @@ def _run_chunk(batch: Batch, chunk: int) -> list[TaskResult]:
     if ticks is None:
         return run_batch(batch)
     return run_batch(batch, lambda _: ticks.put(chunk))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return
+    if os.getppid() == 1:  # the parent died before the request: go now
+        os._exit(1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -305,11 +333,15 @@ def _abort(pool: ProcessPoolExecutor, futures: dict[Future[list[TaskResult]], in
     for future in futures:
         future.cancel()
     # The workers may be in the middle of long chunks; their results are no longer wanted.
+    # Workers ignore SIGTERM (a signal to the whole process group must reach only this
+    # process), so they are killed.
     processes = getattr(pool, "_processes", None) or {}
     for process in list(processes.values()):
         if process.is_alive():
-            process.terminate()
+            process.kill()
     pool.shutdown(wait=True, cancel_futures=True)
+    for process in list(processes.values()):
+        process.join(timeout=5)
 
 
 EXECUTORS: dict[str, type[Executor]] = {

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from simulator.experiment import limits
 from simulator.experiment.errors import ExperimentError, did_you_mean
 from simulator.experiment.executors import Batch, Executor, SimulateFn, Task, get_executor
 from simulator.experiment.result import PolicyResult, RunResult
@@ -54,6 +55,7 @@ def run_experiment(
     scheduler: str | None = None,
     progress: Progress | None = None,
     simulate: SimulateFn | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run ``policies`` (default: all) of a loaded scenario and summarise every metric.
 
@@ -65,12 +67,17 @@ def run_experiment(
     running Dask scheduler (``dask`` only; default: a local cluster). The numbers depend only on the
     scenario, the policies, the seed and the number of replications. ``simulate`` replaces
     the model (for tests); it must be a module-level function so that it pickles.
+    ``force`` runs even when the size check finds the run absurd for this machine, and
+    starts more workers than there are CPUs when asked.
 
-    Raises :class:`ExperimentError` for an unknown policy or executor or a bad count.
+    Raises :class:`ExperimentError` for an unknown policy or executor, a bad count, a run
+    the size check refuses, or a replication that stalls (see
+    :class:`~simulator.model.simulation.ModelStalled`).
     """
-    plan = Plan.make(loaded, policies, seed, executor, workers, simulate, scheduler)
+    plan = Plan.make(loaded, policies, seed, executor, workers, simulate, scheduler, force)
     count = loaded.scenario.replications if replications is None else replications
     check_replications(count)
+    plan.check_size(count)
     grid = plan.simulate(0, count, progress)
     return plan.result(grid)
 
@@ -101,6 +108,10 @@ class Plan:
     """Where the replications run."""
     simulate_fn: SimulateFn
     """The function that runs one replication."""
+    workers: int
+    """How many replications run at once (for the size check's estimate)."""
+    force: bool = False
+    """Run even what the size check refuses."""
 
     @classmethod
     def make(
@@ -112,11 +123,13 @@ class Plan:
         workers: int | None = None,
         simulate: SimulateFn | None = None,
         scheduler: str | None = None,
+        force: bool = False,
     ) -> Plan:
         """Check the options (as :func:`run_experiment` does) and fix what will run.
 
         A plan simulated in several calls should hold its executor open meanwhile
         (``with plan.runner: ...``), so that a Dask cluster is started once."""
+        workers, _ = limits.capped_workers(workers, force)
         runner = get_executor(executor, workers, scheduler)
         chosen = select_policies(loaded.policies, policies)
         base_seed = loaded.scenario.seed if seed is None else seed
@@ -124,7 +137,14 @@ class Plan:
             raise ExperimentError(f"seed (={base_seed}) must be >= 0")
         # Looked up at call time, so that a replaced model (tests, later releases) is used.
         simulate_fn = simulate if simulate is not None else simulation.simulate
-        return cls(loaded, chosen, base_seed, runner, simulate_fn)
+        used = 1 if executor == "serial" else (workers or limits.cpu_count())
+        return cls(loaded, chosen, base_seed, runner, simulate_fn, used, force)
+
+    def check_size(self, replications: int) -> None:
+        """Refuse (:class:`ExperimentError`, one line with the estimate) a run of
+        ``replications`` that the size check finds absurd for this machine, unless forced."""
+        runs = [(policy.scenario, policy.backorder) for policy in self.chosen]
+        limits.check_size(limits.estimate(runs, replications, self.workers), self.force)
 
     def simulate(
         self, start: int, stop: int, progress: Progress | None = None, done_before: int = 0
@@ -160,8 +180,13 @@ class Plan:
                 progress(done, total)
 
         grid: list[list[ReplicationMetrics | None]] = [[None] * count for _ in self.chosen]
-        for index, r, metrics in self.runner.run(batches, advance):
-            grid[index][r - start] = metrics
+        try:
+            finished = self.runner.run(batches, advance)
+            for index, r, metrics in finished:
+                grid[index][r - start] = metrics
+        except simulation.ModelStalled as exc:
+            where = "".join(f" ({note.removeprefix('while simulating ')})" for note in _notes(exc))
+            raise ExperimentError(f"{exc}{where}") from None
         out: list[list[ReplicationMetrics]] = []
         for index, policy in enumerate(self.chosen):
             reps = [m for m in grid[index] if m is not None]
@@ -193,3 +218,8 @@ class Plan:
             window_days=scenario.horizon_days - scenario.warmup_days,
             policies=results,
         )
+
+
+def _notes(exc: BaseException) -> list[str]:
+    """The notes added to an exception (where it happened)."""
+    return [str(note) for note in getattr(exc, "__notes__", [])]

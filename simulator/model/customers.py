@@ -49,6 +49,9 @@ class RateSchedule:
             if t < w.start_day:
                 until = min(until, w.start_day)
                 continue
+            if w.always_on:
+                rate *= w.multiplier
+                continue
             if w.repeat_every_days is None:
                 if t < w.end_day:
                     rate *= w.multiplier
@@ -62,14 +65,16 @@ class RateSchedule:
                 until = min(until, t + (w.repeat_every_days - offset))
         return rate, until
 
-    def advance(self, t: float, work: float) -> float:
-        """The time at which ``work`` units of cumulative rate have passed since ``t``."""
+    def advance(self, t: float, work: float, horizon: float = math.inf) -> float:
+        """The time at which ``work`` units of cumulative rate have passed since ``t``
+        (``math.inf`` if that is after ``horizon``: windows with multiplier 0 may keep the
+        rate at 0 forever)."""
         while True:
             rate, until = self.segment(t)
             span = until - t
             if rate > 0 and work <= rate * span:
                 return t + work / rate
-            if until == math.inf:
+            if until == math.inf or until > horizon:
                 return math.inf
             if rate > 0:
                 work -= rate * span
@@ -78,9 +83,10 @@ class RateSchedule:
 
 
 def arrival_blocks(
-    demand: Demand, rng: np.random.Generator, block: int = BLOCK
+    demand: Demand, rng: np.random.Generator, block: int = BLOCK, horizon: float = math.inf
 ) -> Iterator[np.ndarray]:
-    """Arrival times of a (possibly seasonal) Poisson process, in order, a block at a time."""
+    """Arrival times of a (possibly seasonal) Poisson process, in order, a block at a time
+    (a seasonal process stops at the first arrival after ``horizon``)."""
     rate = demand.rate_per_day
     if rate <= 0:
         return
@@ -97,12 +103,12 @@ def arrival_blocks(
     while True:
         seasonal: list[float] = []
         for work in rng.standard_exponential(block).tolist():
-            t = schedule.advance(t, work)
-            if t == math.inf:
+            t = schedule.advance(t, work, horizon)
+            if t > horizon:
                 break
             seasonal.append(t)
         yield np.asarray(seasonal, dtype=float)
-        if t == math.inf:
+        if t > horizon:
             return
 
 
@@ -123,7 +129,9 @@ class CustomerSource:
     ) -> None:
         self.store = store
         self.rate = demand.rate_per_day
-        self.blocks = arrival_blocks(demand, streams.generator("product", pid, "arrivals"), block)
+        self.blocks = arrival_blocks(
+            demand, streams.generator("product", pid, "arrivals"), block, store.clock.horizon
+        )
         order_size = demand.order_size
         if isinstance(order_size, Constant):  # nothing to draw: no stream needed
             self._size: Sampler | None = None

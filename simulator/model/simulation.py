@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import Event
 
 from simulator.metrics.ledger import Totals, coarse_wait_hist, store_metrics
@@ -218,8 +219,79 @@ def run_part(part: Part) -> None:
         else:
             env.process(_periodic_reviews(store, clock))
     env.process(customer_process(clock, list(part.customers.values())))
-    env.run(until=clock.at(clock.horizon, prio.HORIZON))
+    _run_watched(part, clock.at(clock.horizon, prio.HORIZON))
     clock.now = clock.horizon
+
+
+WATCH_EVENTS = 100_000
+"""The watchdog looks at the clock once every this many events (plus a few per product and
+supplier of the part, which may all have events at one instant)."""
+
+
+class ModelStalled(RuntimeError):
+    """A replication made many events without its clock moving: it would never end."""
+
+
+def _run_watched(part: Part, until: Event) -> None:
+    """``env.run(until=until)``, with a watchdog: if a whole check interval of events passes
+    without the clock moving, stop with :class:`ModelStalled` naming the likely key.
+
+    The check costs one loop level per :data:`WATCH_EVENTS` events: nothing measurable.
+    """
+    env = part.env
+    assert until.callbacks is not None
+    until.callbacks.append(StopSimulation.callback)
+    every = WATCH_EVENTS + 64 * (len(part.stores) + len(part.suppliers))
+    step = env.step
+    last = env.now
+    try:
+        while True:
+            for _ in range(every):
+                step()
+            now = env.now
+            if now <= last:
+                raise ModelStalled(_stall_message(part, every))
+            last = now
+    except StopSimulation:
+        return
+    except EmptySchedule:  # pragma: no cover - the horizon event is always scheduled
+        return
+
+
+_STALL_KEYS = {
+    prio.DELIVERY: "lead_time_days of the suppliers",
+    prio.DISRUPTION: "disruptions",
+    prio.REVIEW: "review_period_days",
+    prio.CANCELLATION: "customers.patience_days or backorder.eta_update_min_days",
+    prio.CUSTOMER: "demand.rate_per_day",
+}
+
+
+def _stall_message(part: Part, events: int) -> str:
+    """What a stalled part was doing: the kind of event it keeps processing, and its key."""
+    env = part.env
+    counts: dict[int, int] = {}
+    for _ in range(1000):
+        if not env._queue:
+            break
+        priority = env._queue[0][1]
+        counts[priority] = counts.get(priority, 0) + 1
+        env.step()
+    busiest = max(counts, key=counts.__getitem__) if counts else None
+    key = _STALL_KEYS.get(busiest, "") if busiest is not None else ""
+    if busiest == prio.DISRUPTION:
+        ids = [sid for sid, s in part.suppliers.items() if s.spec.disruptions is not None]
+        key = ", ".join(f"suppliers.{sid}.disruptions" for sid in ids) or key
+    elif busiest == prio.REVIEW:
+        ids = [pid for pid, s in part.stores.items() if s.review_period is not None]
+        key = ", ".join(f"products.{pid}.replenishment.review_period_days" for pid in ids) or key
+    elif busiest == prio.DELIVERY:
+        key = ", ".join(f"suppliers.{sid}.lead_time_days" for sid in part.suppliers) or key
+    hint = f"; check {key}" if key else ""
+    return (
+        f"the simulation made {events:,} events without its clock moving past day "
+        f"{env.now:g} (a value that is zero or nearly zero where time must pass){hint}"
+    )
 
 
 def run_model(model: Model) -> ReplicationMetrics:

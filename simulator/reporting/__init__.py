@@ -13,23 +13,29 @@ from typing import TYPE_CHECKING, Any
 from simulator.reporting.register import register_all
 
 if TYPE_CHECKING:
-    from simulator.reporting.files import atomic_write
-    from simulator.reporting.formats import CSV_COLUMNS, to_csv, to_json
+    from simulator.reporting.files import NotARegularFile, atomic_write, output_target
+    from simulator.reporting.formats import CSV_COLUMNS, safe_cell, to_csv, to_json
     from simulator.reporting.table import build_tables, format_cell, print_tables, render_table
 
 __all__ = [
     "CSV_COLUMNS",
+    "NotARegularFile",
     "atomic_write",
     "build_tables",
     "format_cell",
+    "output_target",
     "print_tables",
     "render_table",
+    "safe_cell",
     "to_csv",
     "to_json",
 ]
 
 _LAZY: dict[str, str] = {
     "atomic_write": "simulator.reporting.files",
+    "NotARegularFile": "simulator.reporting.files",
+    "output_target": "simulator.reporting.files",
+    "safe_cell": "simulator.reporting.formats",
     "CSV_COLUMNS": "simulator.reporting.formats",
     "to_csv": "simulator.reporting.formats",
     "to_json": "simulator.reporting.formats",

@@ -1,12 +1,50 @@
-"""Writing output files atomically: a reader sees the old file or the new one, never half."""
+"""Writing output files atomically: a reader sees the old file or the new one, never half.
+
+Outputs go to regular files only: a FIFO, a device, a socket or a directory at the path is
+refused (:class:`NotARegularFile`), never opened or replaced. A symbolic link is followed:
+its target is replaced atomically and the link stays.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
 from pathlib import Path
+
+
+class NotARegularFile(OSError):
+    """An output path holds something other than a regular file (a FIFO, a device, ...)."""
+
+
+def output_target(path: str | os.PathLike[str]) -> Path:
+    """The file an output to ``path`` replaces: ``path`` itself, or the file a symbolic link
+    there points to (followed to the end). Raises :class:`NotARegularFile` when what is
+    there is not a regular file, and ``IsADirectoryError`` for a directory."""
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        return target
+    if stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise NotARegularFile(
+            errno.EINVAL, f"{_kind(info.st_mode)} is there; outputs go to regular files only"
+        )
+    return target
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a regular file"
 
 
 def atomic_write(
@@ -18,12 +56,14 @@ def atomic_write(
     renamed over ``path`` with :func:`os.replace`. If anything fails before the rename, the
     temporary file is removed and the old ``path`` (if any) is left as it was. The new file
     keeps the permissions of the file it replaces, or gets the usual ones (0666 less the
-    umask) when it is new.
+    umask) when it is new. ``path`` must be (or name a link to) a regular file or nothing
+    (see :func:`output_target`).
     """
-    target = Path(path)
+    target = output_target(path)
     directory = target.parent
     try:
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
+        info = target.stat()
+        mode: int | None = stat.S_IMODE(info.st_mode)
     except FileNotFoundError:
         mode = None
     tmp, fd = _create_temp(directory, target.name)
@@ -40,6 +80,7 @@ def atomic_write(
                 os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
+        output_target(target)  # nothing else was put there meanwhile
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -34,6 +34,12 @@ def _number(value: float | None) -> str:
     return "" if value is None else repr(float(value))
 
 
+def _safe_scope(scope: str) -> str:
+    """``product:ID`` / ``supplier:ID``: the ID is user text, the prefix is ours."""
+    kind, colon, ident = scope.partition(":")
+    return f"{kind}{colon}{safe_cell(ident)}"
+
+
 def csv_rows(result: RunResult) -> Iterator[tuple[str, str, str, Summary]]:
     """(policy, scope, metric, summary) for every summary, policies in order, store first."""
     for name, policy in result.policies.items():
@@ -47,6 +53,20 @@ def csv_rows(result: RunResult) -> Iterator[tuple[str, str, str, Summary]]:
                 yield name, f"supplier:{sid}", metric, summary
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""How a cell starts that a spreadsheet may read as a formula (CSV injection)."""
+
+
+def safe_cell(text: str) -> str:
+    """A CSV cell holding user text (a policy, product or supplier name): prefixed with
+    ``'`` when it starts like a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
+    return), so that a spreadsheet shows it as text instead of running it.
+
+    For text only, never for numbers: ``-3.5`` written by the tool stays a number.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def to_csv(result: RunResult) -> str:
     """One row per policy x scope x metric, with columns :data:`CSV_COLUMNS`."""
     buffer = io.StringIO()
@@ -55,8 +75,8 @@ def to_csv(result: RunResult) -> str:
     for name, scope, metric, s in csv_rows(result):
         writer.writerow(
             [
-                name,
-                scope,
+                safe_cell(name),
+                _safe_scope(scope),
                 metric,
                 _number(s.mean),
                 _number(s.sd),

@@ -47,7 +47,8 @@ class Problem:
     message: str
     """What is wrong, in a few words, with the bad value when there is one."""
     column: int | None = None
-    """1-based column, for a mistake in the YAML syntax itself (``file:line:col:``)."""
+    """1-based column, for a mistake in the text itself (YAML syntax, a control
+    character); else None."""
 
     def __str__(self) -> str:
         if self.file in (SET_FILE, VARY_FILE):
@@ -101,6 +102,8 @@ def show_value(value: Any, limit: int = 60) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= 10**15:
+        return _huge_int(value)
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
@@ -114,3 +117,17 @@ def show_value(value: Any, limit: int = 60) -> str:
     else:
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + '..."'
+
+
+def _huge_int(value: int) -> str:
+    """A whole number too long to show in full: ``1.0e+400``-like, without converting it to
+    text (Python refuses to for more than 4,300 digits)."""
+    digits = int(abs(value).bit_length() * 0.30102999566398120)
+    while abs(value) >= 10 ** (digits + 1):
+        digits += 1
+    while digits > 0 and abs(value) < 10**digits:
+        digits -= 1
+    lead = abs(value) // 10 ** max(digits - 2, 0)
+    sign = "-" if value < 0 else ""
+    text = str(lead)
+    return f"{sign}{text[0]}.{text[1:3]}e+{digits}"

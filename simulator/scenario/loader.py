@@ -28,9 +28,11 @@ are reported once, at their place in the file, not once per policy.
 
 from __future__ import annotations
 
+import gc
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +112,18 @@ def load_scenario(
 
     Raises ScenarioError with every problem found.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # a large catalogue makes millions of objects and no cycles to collect
+    try:
+        return _load(source, sets)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load(
+    source: str | os.PathLike[str] | Mapping[str, Any], sets: Sequence[str]
+) -> LoadedScenario:
     if isinstance(source, Mapping):
         collector = _Collector(DICT_FILE)
         data: dict[Any, Any] | None = plain(source)
@@ -172,8 +186,19 @@ class _Collector:
             index = files.index(problem.file) if problem.file in files else len(files)
             return (index, problem.line or 0)
 
-        unique = list(dict.fromkeys(self.problems))
+        unique = list(dict.fromkeys(_redacted(p, self.source) for p in self.problems))
         return sorted(unique, key=rank)
+
+
+def _redacted(problem: Problem, source: str) -> Problem:
+    """A problem in a file named by ``extends:``, without the values it quotes: messages
+    about another file show its key names, never its content (it may be any readable file).
+    """
+    if problem.file in (source, SET_FILE, DICT_FILE):
+        return problem
+    message = re.sub(r", got .*$", "", problem.message, flags=re.S)
+    message = re.sub(r"^(cannot read) .*? (as !!\w+).*$", r"\1 a value \2", message, flags=re.S)
+    return replace(problem, message=message)
 
 
 def _read(
@@ -182,20 +207,23 @@ def _read(
     """Read one file and its ``extends:`` parents; (None, {}) if nothing usable was read."""
     if shown not in collector.files:
         collector.files.append(shown)
-    doc = read_yaml_file(path, shown)
+    parent = bool(chain) or shown != collector.source  # a file named by extends:
+    doc = read_yaml_file(path, shown, regular_only=True)
     collector.problems += doc.problems
     collector.suppressed |= doc.suppressed
     if doc.fatal:
         return None, {}
     if not isinstance(doc.data, dict):
         line = doc.lines.get((), (shown, None))[1]
+        # a file named by extends: may be anything readable: say what it is, never its text
+        got = type(doc.data).__name__ if parent else show_value(doc.data)
         collector.problems.append(
             Problem(
                 shown,
                 line,
                 "",
                 "the top level must be a mapping of scenario keys (name:, horizon_days:, ...), "
-                f"got {show_value(doc.data)}",
+                f"got {'a value of type ' + got if parent else got}",
             )
         )
         return None, {}
@@ -234,6 +262,8 @@ def _extends(
     if resolved in seen:
         loop = [s for _, s in chain[seen.index(resolved) :]]
         return problem(f"cycle: {' -> '.join([*loop, parent_shown])}")
+    if len(chain) >= MAX_EXTENDS:
+        return problem(f"too many files in the extends: chain (at most {MAX_EXTENDS})")
     if not parent.exists():
         looked = f" (looked for {parent_shown})" if parent_shown != target else ""
         return problem(f"no such file '{target}'{looked}")
@@ -250,6 +280,10 @@ def _extends(
         for p in [p for p in merged_lines if under(p, path)]:
             del merged_lines[p]
     return merged, merged_lines
+
+
+MAX_EXTENDS = 64
+"""The longest chain of files an ``extends:`` may start (each file reads the next)."""
 
 
 def _wrote(layer: Any) -> Callable[[KeyPath], bool]:

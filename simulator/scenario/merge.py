@@ -163,7 +163,8 @@ def apply_set(
         doc = parse_yaml(text, SET_FILE)
         if doc.problems:
             message = doc.problems[0].message
-            return Problem(SET_FILE, None, key, f"cannot read the value {text!r}: {message}")
+            shown = text if len(text) <= 60 else text[:56] + "..."
+            return Problem(SET_FILE, None, key, f"cannot read the value {shown!r}: {message}")
         value = doc.data
     else:
         value = None

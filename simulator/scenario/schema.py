@@ -30,6 +30,24 @@ from pydantic import (
 )
 
 from simulator.distributions import Distribution, parse_distribution
+from simulator.fields import (
+    MIN_PERIOD_DAYS,
+    Days,
+    Factor,
+    Fraction,
+    Horizon,
+    Money,
+    Multiplier,
+    Period,
+    Positive,
+    PositiveUnits,
+    Rate,
+    Replications,
+    Seed,
+    Servers,
+    SignedUnits,
+    Units,
+)
 
 
 class _Unknown:
@@ -96,21 +114,33 @@ def _duration(cls: type, value: Distribution | None) -> Distribution | None:
 Dist = Annotated[Distribution, BeforeValidator(_dist)]
 """A distribution: a bare number (a constant) or ``{dist: NAME, ...}`` (see distributions)."""
 
-NonNegFloat = Annotated[float, Field(ge=0)]
-PosFloat = Annotated[float, Field(gt=0)]
+
+WINDOW_TOLERANCE = 1e-9
+"""A repeating window whose length is within this relative distance of its period (equal up
+to rounding) is one that never closes: it is accepted and applies from `start_day` on."""
 
 
 class Seasonality(Strict):
-    """A window of time in which the arrival rate is multiplied by `multiplier`."""
+    """A window of time in which the arrival rate is multiplied by `multiplier`.
 
-    start_day: NonNegFloat
+    A repeating window as long as its period (up to :data:`WINDOW_TOLERANCE`) never closes.
+    """
+
+    start_day: Days
     """First day of the window (inclusive)."""
-    end_day: NonNegFloat
+    end_day: Days
     """Day the window ends (exclusive)."""
-    multiplier: NonNegFloat
+    multiplier: Multiplier
     """Factor applied to `rate_per_day` inside the window; overlapping windows multiply."""
-    repeat_every_days: PosFloat | None = None
+    repeat_every_days: Period | None = None
     """If set, the window recurs with this period (e.g. 365 for a yearly rush)."""
+
+    @property
+    def always_on(self) -> bool:
+        """Whether the window, once started, never closes (it repeats as soon as it ends)."""
+        repeat = self.repeat_every_days
+        length = self.end_day - self.start_day
+        return repeat is not None and length >= repeat * (1 - WINDOW_TOLERANCE)
 
     cross_keys = ("start_day", "end_day", "repeat_every_days")
 
@@ -121,7 +151,7 @@ class Seasonality(Strict):
             return []
         if end <= start:
             return [("end_day", _after_start(start, end))]
-        if known(repeat) and repeat is not None and repeat < end - start:
+        if known(repeat) and repeat is not None and repeat < (end - start) * (1 - WINDOW_TOLERANCE):
             return [
                 (
                     "repeat_every_days",
@@ -138,7 +168,7 @@ def _after_start(start: float, end: float) -> str:
 class Demand(Strict):
     """How customers order one product."""
 
-    rate_per_day: NonNegFloat
+    rate_per_day: Rate
     """Mean number of customer orders per day (Poisson arrivals)."""
     order_size: Dist = Field(default_factory=lambda: parse_distribution(1))
     """Units per order: an integer distribution whose values are all >= 1 (default 1)."""
@@ -204,7 +234,7 @@ DemandSpec = Annotated[
 
 
 class _Review(Strict):
-    review_period_days: PosFloat | None = None
+    review_period_days: Period | None = None
     """Periodic review every T days (at 0, T, 2T, ...); absent means continuous review."""
 
 
@@ -212,15 +242,15 @@ class BaseStockSpec(_Review):
     """Order up to `level` whenever the inventory position falls below it."""
 
     policy: Literal["base_stock"]
-    level: Annotated[int, Field(ge=0)]
+    level: Units
 
 
 class RQSpec(_Review):
     """When IP <= r, order the smallest multiple of Q that lifts IP above r."""
 
     policy: Literal["rQ"]
-    reorder_point: int
-    order_quantity: Annotated[int, Field(ge=1)]
+    reorder_point: SignedUnits
+    order_quantity: PositiveUnits
 
     cross_keys = ("reorder_point", "order_quantity")
 
@@ -236,8 +266,8 @@ class SSSpec(_Review):
     """When IP <= s, order up to S."""
 
     policy: Literal["sS"]
-    reorder_point: int
-    order_up_to: Annotated[int, Field(ge=0)]
+    reorder_point: SignedUnits
+    order_up_to: Units
 
     cross_keys = ("reorder_point", "order_up_to")
 
@@ -272,13 +302,13 @@ class SourcingSpec(Strict):
     suppliers: Annotated[list[str], Field(min_length=1)]
     """Supplier ids in preference order (ties between suppliers go by this order)."""
     rule: SourcingRule = "single"
-    switch_after_days: NonNegFloat | None = None
+    switch_after_days: Days | None = None
     """`failover`: use the first supplier that is up and whose expected delivery is within this.
 
     Required by `failover` and refused with any other rule, except when it is a leftover: a
     later layer (a file that `extends:` this one, a `--set`, a policy's `overrides`) changed
     `rule` without writing `switch_after_days`; the leftover is then dropped."""
-    fractions: list[NonNegFloat] | None = None
+    fractions: list[Fraction] | None = None
     """`split`: share of each order per supplier (same length as `suppliers`, summing to 1).
 
     Required by `split` and refused with any other rule, except when it is a leftover (see
@@ -318,14 +348,14 @@ class SourcingSpec(Strict):
 class Product(Strict):
     """One stocked product: its prices, costs, demand, replenishment and sourcing."""
 
-    price: NonNegFloat
-    holding_cost_per_unit_day: NonNegFloat = 0.0
-    backlog_penalty_per_unit_day: NonNegFloat = 0.0
-    lost_sale_penalty_per_unit: NonNegFloat = 0.0
-    unit_cost: NonNegFloat | None = None
+    price: Money
+    holding_cost_per_unit_day: Money = 0.0
+    backlog_penalty_per_unit_day: Money = 0.0
+    lost_sale_penalty_per_unit: Money = 0.0
+    unit_cost: Money | None = None
     """What one unit costs to buy, where its supplier gives no ``unit_cost`` for it
     (absent: 0)."""
-    initial_on_hand: Annotated[int, Field(ge=0)] = 0
+    initial_on_hand: Units = 0
     demand: DemandSpec
     replenishment: ReplenishmentSpec
     sourcing: SourcingSpec | None = None
@@ -335,8 +365,8 @@ class Product(Strict):
 class DisruptionWindow(Strict):
     """A known outage from `start_day` to `end_day`."""
 
-    start_day: NonNegFloat
-    end_day: NonNegFloat
+    start_day: Days
+    end_day: Days
 
     cross_keys = ("start_day", "end_day")
 
@@ -355,6 +385,25 @@ class RandomDisruptions(Strict):
     duration_days: Dist
 
     _durations = field_validator("every_days", "duration_days")(_duration)
+
+    cross_keys = ("every_days", "duration_days")
+
+    @classmethod
+    def cross_checks(cls, values: Mapping[str, Any]) -> Found:
+        """Up time plus outage must take time on average, or the clock would never move."""
+        every, duration = values["every_days"], values["duration_days"]
+        if not known(every, duration):
+            return []
+        cycle = every.mean(nonnegative=True) + duration.mean(nonnegative=True)
+        if not cycle >= MIN_PERIOD_DAYS:
+            return [
+                (
+                    "every_days",
+                    f"the mean up time plus the mean outage must be at least "
+                    f"{MIN_PERIOD_DAYS:g} days, got {cycle:g}",
+                )
+            ]
+        return []
 
 
 def _disruption_kind(value: Any) -> str | None:
@@ -390,7 +439,7 @@ def _cost_kind(value: Any) -> str | None:
 
 
 UnitCost = Annotated[
-    Annotated[NonNegFloat, Tag("number")] | Annotated[dict[str, NonNegFloat], Tag("by_product")],
+    Annotated[Money, Tag("number")] | Annotated[dict[str, Money], Tag("by_product")],
     Discriminator(
         _cost_kind,
         custom_error_type="unit_cost_type",
@@ -408,8 +457,8 @@ class Supplier(Strict):
     """What a unit costs from this supplier: one number for every product, or a map by
     product id (a product it leaves out costs its own ``unit_cost``). Absent: each
     product's own ``unit_cost``. See :meth:`Scenario.unit_cost`."""
-    order_cost: NonNegFloat = 0.0
-    servers: Annotated[int, Field(ge=1)] | None = None
+    order_cost: Money = 0.0
+    servers: Servers | None = None
     """Orders worked on at once; absent means unlimited (independent lead times)."""
     hold_shipments: bool = False
     """During a disruption nothing in progress arrives before the disruption ends."""
@@ -442,7 +491,7 @@ class Supplier(Strict):
         return found
 
 
-Loss = Annotated[float, Field(ge=0, le=1)]
+Loss = Fraction
 """The fraction of goodwill one bad experience takes away."""
 
 
@@ -459,9 +508,9 @@ class Goodwill(Strict):
     late_order: Loss = 0.0
     """Loss, once per order, when its quoted date passes unfilled (unquoted: when it has
     waited ``customers.expected_wait_days``)."""
-    recovery_days: PosFloat | None = None
+    recovery_days: Period | None = None
     """Between bad experiences 1 - G decays as exp(-days / recovery_days); null: never."""
-    floor: Annotated[float, Field(ge=0, le=1)] = 0.0
+    floor: Fraction = 0.0
     """G never drops below this."""
 
     @property
@@ -477,11 +526,11 @@ class Customers(Strict):
     """Days after ordering a backordered customer waits before cancelling (absent: forever)."""
     max_quoted_wait_days: Dist | None = None
     """The longest quoted wait a customer accepts (absent: any)."""
-    accept_probability: Annotated[float, Field(ge=0, le=1)] = 1.0
+    accept_probability: Fraction = 1.0
     """Chance a customer accepts a backorder at all."""
-    informed_patience_factor: PosFloat = 1.0
+    informed_patience_factor: Factor = 1.0
     """With delay updates, remaining patience is multiplied by this at each new date."""
-    expected_wait_days: PosFloat = 3.0
+    expected_wait_days: Period = 3.0
     """How long an unquoted backordered customer expects to wait: served within it is "as
     promised", later is late (the experience mix, and goodwill's ``late_order``)."""
     goodwill: Goodwill | None = None
@@ -498,12 +547,12 @@ class Backorder(Strict):
 
     allow: bool = False
     partial_fill: bool = False
-    max_backlog_units: Annotated[int, Field(ge=0)] | None = None
-    max_quoted_wait_days: NonNegFloat | None = None
+    max_backlog_units: Units | None = None
+    max_quoted_wait_days: Days | None = None
     quote_eta: bool = False
-    eta_padding_days: NonNegFloat = 0.0
+    eta_padding_days: Days = 0.0
     delay_updates: bool = False
-    eta_update_min_days: PosFloat = 1.0
+    eta_update_min_days: Period = 1.0
     allocation: Allocation = "fifo"
 
     cross_keys = ("quote_eta", "delay_updates")
@@ -557,9 +606,9 @@ class OptimizeBlock(Strict):
     """What to optimise (default: the scenario's `objective`)."""
     constraints: list[Annotated[str, BeforeValidator(_constraint)]] = Field(default_factory=list)
     """Service levels that must hold with 95% confidence, e.g. `fill_rate>=0.95`."""
-    budget: Annotated[int, Field(ge=1)] | None = None
+    budget: Annotated[int, Field(ge=1, le=10**9)] | None = None
     """The most replications the search may simulate in all (shared evenly among policies)."""
-    indifference: PosFloat | None = None
+    indifference: Positive | None = None
     """δ: the smallest difference in the objective worth telling apart."""
 
 
@@ -567,10 +616,10 @@ class Scenario(Strict):
     """A whole scenario file, after `extends:` and `--set` are applied."""
 
     name: Annotated[str, Field(min_length=1)]
-    seed: Annotated[int, Field(ge=0)] = 1
-    horizon_days: PosFloat
-    warmup_days: NonNegFloat = 0.0
-    replications: Annotated[int, Field(ge=1)] = 10
+    seed: Seed = 1
+    horizon_days: Horizon
+    warmup_days: Days = 0.0
+    replications: Replications = 10
     objective: Objective = Field(default_factory=Objective)
     customers: Customers = Field(default_factory=Customers)
     products: Annotated[dict[str, Product], Field(min_length=1)]

@@ -114,7 +114,12 @@ def _issue(detail: ErrorDetails, data: Any, root: type[BaseModel]) -> Issue:
         "float_parsing",
         "finite_number",
     }:
-        return Issue(path, f"must be {_expected(place)}, got {show_value(value)}")
+        # The upper end of a range is shown when it is what the value broke (as typed, the
+        # documented message stays "must be a whole number >= 1, got "ten"").
+        upper = kind in {"less_than", "less_than_equal", "finite_number"} or (
+            kind == "float_type" and isinstance(value, int) and not isinstance(value, bool)
+        )  # the last: an integer too big for a float
+        return Issue(path, f"must be {_expected(place, upper)}, got {show_value(value)}")
     if kind == "bool_type":
         return Issue(path, f"must be true or false, got {show_value(value)}")
     if kind == "string_type":
@@ -170,8 +175,9 @@ def _tag_issue(path: KeyPath, kind: str, ctx: dict[str, Any], place: _Place) -> 
     return Issue(path, f"unknown {noun} '{tag}'{suggestion}", line_path=(*path, disc))
 
 
-def _expected(place: _Place) -> str:
-    """``a whole number >= 1``, ``a number between 0 and 1``, ...: what a number must be."""
+def _expected(place: _Place, upper_too: bool = True) -> str:
+    """``a whole number >= 1``, ``a number >= 0 and <= 1``, ...: what a number must be
+    (with its upper bound when `upper_too`, or when it has no lower bound)."""
     noun = "a whole number" if place.base is int else "a number"
     lower = upper = None
     for item in place.metadata:
@@ -184,7 +190,7 @@ def _expected(place: _Place) -> str:
         elif isinstance(item, annotated_types.Lt):
             upper = f"< {_num(item.lt)}"
     if lower and upper:
-        return f"{noun} {lower} and {upper}"
+        return f"{noun} {lower} and {upper}" if upper_too else f"{noun} {lower}"
     bound = lower or upper
     return f"{noun} {bound}" if bound else noun
 

@@ -11,8 +11,10 @@ the string ``"1e3"``.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+import stat
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,21 @@ _PLAIN_SCALARS = frozenset(
 _FLOAT = _TAG + "float"
 
 MAX_VALUES = 200_000
-"""Refuse documents that expand (through aliases) to more values than this."""
+"""Refuse documents that expand (through aliases) to more values than this, or than the
+text has characters, whichever is more (a file without aliases never reaches its length)."""
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""The largest scenario file read (64 MiB: about 180,000 products written out in full)."""
+
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists accepted (a scenario needs about 8)."""
+
+MAX_CONTROL_REPORTS = 10
+"""Control characters reported per file (the first ones; one is enough to refuse it)."""
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters YAML does not allow in a document (C0 and C1 controls but tab, line feed,
+carriage return and NEL; surrogates; U+FFFE and U+FFFF)."""
 
 
 class SafeLineLoader(yaml.SafeLoader):
@@ -98,12 +114,22 @@ class YamlDocument:
     """Paths whose value was refused (a forbidden tag): later checks say nothing under them."""
 
 
-def read_yaml_file(path: str | os.PathLike[str], shown: str) -> YamlDocument:
-    """Read the YAML file `path`; problems name it `shown` (the name the user gave)."""
+def read_yaml_file(
+    path: str | os.PathLike[str], shown: str, *, regular_only: bool = False
+) -> YamlDocument:
+    """Read the YAML file `path`; problems name it `shown` (the name the user gave).
+
+    At most :data:`MAX_FILE_BYTES` are read. With `regular_only` (the loader always asks
+    for it), only a regular file is read: never a FIFO (which would block), a device
+    (``/dev/zero`` never ends) or a file under ``/proc``, ``/sys`` or ``/dev``.
+    """
     doc = YamlDocument(data=None, fatal=True)
     target = Path(path)
     try:
-        raw = target.read_bytes()
+        raw = _read_limited(target, regular_only)
+    except _NotReadable as exc:
+        doc.problems.append(Problem(shown, None, "", str(exc)))
+        return doc
     except FileNotFoundError:
         doc.problems.append(Problem(shown, None, "", "no such file"))
         return doc
@@ -126,9 +152,124 @@ def read_yaml_file(path: str | os.PathLike[str], shown: str) -> YamlDocument:
     return parse_yaml(text, shown)
 
 
+class _NotReadable(Exception):
+    """A path that is not read (not a regular file, too large); the message says why."""
+
+
+_SYSTEM_TREES = ("/proc", "/sys", "/dev")
+
+
+def _read_limited(target: Path, regular_only: bool) -> bytes:
+    """The bytes of `target`, at most :data:`MAX_FILE_BYTES` (else :class:`_NotReadable`).
+
+    The file is opened without blocking and checked on the open descriptor, so a FIFO put
+    in its place between a check and the read cannot block the reader.
+    """
+    if regular_only:
+        resolved = os.path.realpath(target)
+        for tree in _SYSTEM_TREES:
+            if resolved == tree or resolved.startswith(tree + "/"):
+                raise _NotReadable(f"is a system file under {tree}, not a scenario file")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(target, flags)
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(target)
+        if regular_only and not stat.S_ISREG(info.st_mode):
+            raise _NotReadable(f"is {_kind(info.st_mode)}, not a regular file")
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+            raise _NotReadable(_too_large(info.st_size))
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, min(1 << 20, MAX_FILE_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise _NotReadable(_too_large(size, more=True))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _too_large(size: int, more: bool = False) -> str:
+    limit = MAX_FILE_BYTES // (1024 * 1024)
+    got = "more than that" if more else f"{size / (1024 * 1024):.1f} MiB"
+    return f"the file is too large: at most {limit} MiB is read, got {got}"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def control_problems(text: str, shown: str) -> list[Problem]:
+    """``FILE:LINE:COL: control character U+0001 not allowed`` for the first control
+    characters in `text` (YAML refuses them; one is enough to refuse the file)."""
+    problems: list[Problem] = []
+    for match in _CONTROL.finditer(text):
+        start = match.start()
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        message = f"control character U+{ord(match.group()):04X} not allowed"
+        problems.append(Problem(shown, line, "", message, column=column))
+        if len(problems) >= MAX_CONTROL_REPORTS:
+            break
+    return problems
+
+
+def _too_deep_line(text: str) -> int | None:
+    """The first line nested deeper than :data:`MAX_DEPTH`, by brackets or indentation (a
+    rough reading, for the message only); None if no line looks that deep."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        for char in line:
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+            if depth > MAX_DEPTH:
+                return number
+        if indent > 2 * MAX_DEPTH:
+            return number
+    return None
+
+
+TOO_DEEP = f"nested too deeply (at most {MAX_DEPTH} levels of mappings and lists)"
+
+
 def parse_yaml(text: str, shown: str) -> YamlDocument:
     """Parse `text` as one YAML document; problems and origins name the file `shown`."""
     doc = YamlDocument(data=None)
+    controls = control_problems(text, shown)
+    if controls:
+        doc.problems.extend(controls)
+        doc.fatal = True
+        return doc
+    collecting = gc.isenabled()
+    gc.disable()  # a large catalogue makes millions of objects and no cycles
+    try:
+        return _parse(text, shown, doc)
+    except RecursionError:
+        doc.problems = [Problem(shown, _too_deep_line(text), "", TOO_DEEP)]
+        doc.fatal = True
+        doc.data = None
+        return doc
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse(text: str, shown: str, doc: YamlDocument) -> YamlDocument:
     loader, node = _fast_compose(text)
     try:
         if loader is None:
@@ -147,12 +288,18 @@ def parse_yaml(text: str, shown: str) -> YamlDocument:
             doc.problems.append(Problem(shown, 1, "", "the file is empty"))
             doc.fatal = True
             return doc
-        builder = _Builder(loader, shown, doc)
+        builder = _Builder(loader, shown, doc, limit=max(MAX_VALUES, len(text)))
         try:
             doc.data = builder.build(node, ())
+        except _TooDeep as exc:
+            doc.problems.append(Problem(shown, _line(exc.node), "", TOO_DEEP))
+            doc.fatal = True
+            doc.data = None
         except _TooBig:
             doc.problems.append(
-                Problem(shown, _line(node), "", f"aliases expand to more than {MAX_VALUES} values")
+                Problem(
+                    shown, _line(node), "", f"aliases expand to more than {builder.limit} values"
+                )
             )
             doc.fatal = True
             doc.data = None
@@ -187,15 +334,27 @@ class _TooBig(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node = node
+
+
 class _Builder:
     """Turns a composed YAML node tree into plain data, recording origins and problems."""
 
-    def __init__(self, loader: _Loader, shown: str, doc: YamlDocument) -> None:
+    def __init__(
+        self, loader: _Loader, shown: str, doc: YamlDocument, limit: int = MAX_VALUES
+    ) -> None:
         self.loader = loader
         self.shown = shown
         self.doc = doc
         self.count = 0
+        self.limit = limit
+        """How many values the document may expand to."""
         self.active: set[int] = set()
+        self.scalars: dict[tuple[str, str], Any] = {}
+        """Scalars already read, by (tag, text): a catalogue repeats the same few."""
 
     def problem(self, node: Node, path: KeyPath, message: str) -> None:
         self.doc.problems.append(Problem(self.shown, _line(node), render_path(path), message))
@@ -204,8 +363,10 @@ class _Builder:
         if not path:
             self.doc.lines[()] = (self.shown, _line(node))
         self.count += 1
-        if self.count > MAX_VALUES:
+        if self.count > self.limit:
             raise _TooBig
+        if len(path) > MAX_DEPTH:
+            raise _TooDeep(node)
         if id(node) in self.active:
             self.problem(node, path, "an alias refers to the mapping or list that holds it")
             self.doc.suppressed.add(path)
@@ -238,10 +399,18 @@ class _Builder:
         if node.tag not in _PLAIN_SCALARS:
             self.refuse(node, path)
             return None
+        key = (node.tag, node.value)
+        if key in self.scalars:
+            return self.scalars[key]
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.scalars[key] = self.loader.construct_object(node, deep=True)
+            return value
         except Exception as exc:  # a malformed !!int, !!timestamp, ...
-            self.problem(node, path, f"cannot read {node.value!r} as {_short_tag(node.tag)}: {exc}")
+            shown = node.value if len(node.value) <= 40 else node.value[:36] + "..."
+            why = str(exc)
+            if len(node.value) > 4000 and node.tag == _TAG + "int":
+                why = f"{len(node.value)} digits is too long"
+            self.problem(node, path, f"cannot read {shown!r} as {_short_tag(node.tag)}: {why}")
             self.doc.suppressed.add(path)
             return None
 
@@ -288,21 +457,27 @@ class _Builder:
         if not isinstance(source, MappingNode):
             self.problem(source, path, "a merge key (<<) needs a mapping or a list of mappings")
             return
-        own = dict(self.doc.lines)
-        data = self.build(source, path)
-        merged_lines = self.doc.lines
-        self.doc.lines = own
+        own = self.doc.lines
+        self.doc.lines = {}  # the merged mapping's own origins, kept apart (linear time)
+        try:
+            data = self.build(source, path)
+        finally:
+            merged_lines, self.doc.lines = self.doc.lines, own
         if not isinstance(data, dict):
             return
+        taken = set()
         for key, value in data.items():
             if key in result:
                 continue
             result[key] = value
-            child = (*path, key)
-            for p, origin in merged_lines.items():
-                if p[: len(child)] == child:
-                    self.doc.lines[p] = origin
+            taken.add(key)
+        depth = len(path)
+        for p, origin in merged_lines.items():
+            if len(p) > depth and p[depth] in taken:
+                own[p] = origin
 
     def _forget(self, path: KeyPath) -> None:
-        for p in [p for p in self.doc.lines if p[: len(path)] == path]:
-            del self.doc.lines[p]
+        """Drop the origin of a duplicate key's first value (the key's line is written again
+        for the second). Lines inside that value stay: the file is refused for the duplicate
+        anyway, and removing them would cost a pass over every line per duplicate."""
+        self.doc.lines.pop(path, None)

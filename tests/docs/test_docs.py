@@ -27,7 +27,7 @@ import click
 import pytest
 from pydantic import BaseModel
 
-from simulator.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, all_commands, main
+from simulator.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED, STOP_SIGNALS, all_commands, main
 from simulator.distributions import DIST_NAMES, Distribution
 from simulator.metrics.record import STORE_METRICS, SUPPLIER_METRICS
 from simulator.policies.replenishment import REGISTRY as REPLENISHMENT
@@ -315,7 +315,8 @@ def test_global_options_are_documented() -> None:
 def test_exit_codes_and_csv_columns_are_documented() -> None:
     text = CLI_PAGE.read_text(encoding="utf-8")
     codes = rows_by_name(sections(text)["Exit codes"], "code")
-    assert set(codes) == {"0", str(EXIT_BAD_INPUT), str(EXIT_INTERRUPTED)}
+    stopped = {str(128 + signum) for signum in STOP_SIGNALS}
+    assert set(codes) == {"0", str(EXIT_BAD_INPUT), str(EXIT_INTERRUPTED), *stopped}
     columns = {c for row in rows_by_name(text, "column").values() for c in TICKED.findall(row[0])}
     assert columns == set(CSV_COLUMNS)
 

@@ -261,6 +261,37 @@ def test_problems_for_uses() -> None:
 
 
 def test_near_impossible_bounds_are_refused_for_durations() -> None:
-    d = dist({"dist": "normal", "mean": 0, "sd": 1, "min": -100, "max": -8})
+    d = dist({"dist": "normal", "mean": -4, "sd": 1, "min": -100, "max": 1})
     assert d.acceptance(nonnegative=True) < MIN_ACCEPTANCE
-    assert d.time_problem() is not None
+    assert "only 3.1e-05 of its mass" in (d.time_problem() or "")
+
+
+@pytest.mark.parametrize(
+    ("spec", "kept"),
+    [
+        ({"dist": "normal", "mean": 0, "sd": 1, "min": -100, "max": -8}, "6.2e-16"),
+        ({"dist": "exponential", "mean": 1, "min": 30}, "9.4e-14"),
+        ({"dist": "normal", "mean": 5, "sd": 1, "min": 30}, "3.1e-138"),
+        ({"dist": "poisson", "mean": 1, "min": 20}, "1.6e-19"),
+    ],
+)
+def test_bounds_keeping_almost_no_mass_are_refused_with_the_mass(
+    spec: dict[str, Any], kept: str
+) -> None:
+    """The redraw behind min/max would practically never end: refused, saying what is kept."""
+    with pytest.raises(ValidationError, match=f"keep only {kept} of the distribution's mass"):
+        dist(spec)
+
+
+def test_tiny_and_huge_parameters_are_refused() -> None:
+    for spec in (
+        {"dist": "gamma", "mean": 5, "sd": 5e-324},
+        {"dist": "exponential", "mean": 1e308},
+        {"dist": "uniform", "low": 1, "high": 1 + 1e-12},
+        {"dist": "normal", "mean": float("nan"), "sd": 1},
+        {"dist": "constant", "value": float("inf")},
+        {"dist": "empirical", "values": [1, float("inf")]},
+        {"dist": "gamma", "mean": 1e9, "sd": 1},
+    ):
+        with pytest.raises(ValidationError):
+            dist(spec)

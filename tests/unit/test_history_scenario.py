@@ -186,9 +186,10 @@ def test_bad_rows_of_a_history_file_are_reported_with_file_and_line(folder: Path
     outcome = CliRunner().invoke(main, ["validate", str(path)])
     assert outcome.exit_code == 1
     shown = str(folder / "broken.csv")
+    # a file the scenario names is reported by line and column, never by its content
     assert outcome.stderr.splitlines() == [
-        f"{shown}:3: quantity: must be a whole number >= 1, got -1",
-        f"{shown}:4: time: not an ISO date (YYYY-MM-DD), date-time or number of days, got 'x'",
+        f"{shown}:3: quantity: must be a whole number >= 1",
+        f"{shown}:4: time: not an ISO date (YYYY-MM-DD), date-time or number of days",
     ]
 
 
