@@ -30,12 +30,6 @@ COMMANDS: dict[str, str] = {
 The command itself is ``simulator.cli.<name>.command``."""
 
 
-def _version() -> str:
-    from simulator import __version__
-
-    return str(__version__)
-
-
 class _Cli(click.Group):
     """The command group: commands load lazily; usage errors exit 1 in one line, Ctrl-C 130."""
 
@@ -89,7 +83,7 @@ class _Cli(click.Group):
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=_version(), prog_name="backorder-sim")
+@click.version_option(package_name="backorder-sim", prog_name="backorder-sim")
 def main() -> None:
     """Simulate a store, its customers and its suppliers to compare backorder policies."""
 
