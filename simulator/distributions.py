@@ -10,14 +10,30 @@ list pop per draw instead of one numpy call.
 
 from __future__ import annotations
 
+import importlib
 import math
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.fields import MAX_PARAMETER, MIN_SPREAD, Parameter, Positive
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+
+    class _Numpy:
+        """numpy, imported on first use: checking a scenario file (``validate``) needs the
+        grammar but no sampler. The first attribute looked up replaces this placeholder by
+        numpy itself, so samplers pay nothing for it afterwards."""
+
+        def __getattr__(self, name: str) -> Any:
+            module = importlib.import_module("numpy")
+            globals()["np"] = module
+            return getattr(module, name)
+
+    np = _Numpy()
 
 
 def _stats() -> Any:

@@ -40,12 +40,6 @@ COMMANDS: dict[str, str] = {
 The command itself is ``simulator.cli.<name>.command``."""
 
 
-def _version() -> str:
-    from simulator import __version__
-
-    return str(__version__)
-
-
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -138,7 +132,7 @@ class _Cli(click.Group):
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version=_version(), prog_name="backorder-sim")
+@click.version_option(package_name="backorder-sim", prog_name="backorder-sim")
 def main() -> None:
     """Simulate a store, its customers and its suppliers to compare backorder policies."""
 

@@ -134,3 +134,16 @@ def test_one_replication_is_summarised_as_summarize_would() -> None:
     assert list(one)[-1] == "extra" and one["profit"].n == 0
     with pytest.raises(ValueError):
         summarize_records([{"fill_rate": float("nan")}])
+
+
+def test_the_t_table_holds_scipys_quantiles() -> None:
+    from scipy.special import stdtrit
+
+    from simulator.metrics import summary
+    from simulator.metrics.t_table import T975
+
+    assert len(T975) == 200
+    for df in range(1, len(T975) + 1):
+        assert T975[df - 1] == float(stdtrit(df, 0.975))
+    summary._t_quantile.cache_clear()
+    assert summary._t_quantile(250) == float(stdtrit(250, 0.975))  # beyond the table

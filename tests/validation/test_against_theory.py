@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,26 @@ from theory import (
     ss_compound_poisson,
     zero_truncated_poisson,
 )
+
+
+@pytest.fixture(autouse=True)
+def _coverage_paused() -> Iterator[None]:
+    """Coverage is not measured during these tests: their long runs exercise code that the
+    unit, property and golden tests already cover, and line tracing makes them several
+    times slower (most of the suite's time with coverage on). Their statistical power is
+    unchanged. (pytest-cov's own ``no_cover`` marker fails under ``--no-cov``, and
+    stopping coverage from a pytest-xdist worker's test leaves its tracer on: the tracer of
+    this thread is set aside instead, and put back.)"""
+    tracer = sys.gettrace()
+    if tracer is None:
+        yield
+        return
+    sys.settrace(None)
+    try:
+        yield
+    finally:
+        sys.settrace(tracer)
+
 
 CONFIDENCE = 0.999
 REPLICATIONS = 20

@@ -1,0 +1,143 @@
+"""A fully vectorised numpy model of the reference system: the floor for whole-process speed.
+
+The reference system (reference.yaml: Poisson customers wanting one unit each, continuous
+(r, Q), exponential lead times that may cross, full FIFO backorders) has a closed form that
+needs no event loop:
+
+- every customer lowers the inventory position by one (shipped or backordered), so with
+  r = 30, Q = 100 and 130 on hand at the start, order k (k = 1, 2, ...) is placed at the
+  arrival of customer 100·k, and arrives a lead time later;
+- stock goes to customers first come, first served, and deliveries are used in the order
+  they arrive (orders may cross), so customer i (1-based) is served by the initial stock
+  when i <= 130, else by the ⌈(i − 130)/100⌉-th delivery in time order; customer i ships at
+  the later of its arrival and that delivery.
+
+Fill rate: the customers who ship at their arrival; mean wait: over the backordered
+customers who ship by the horizon (as DESIGN §2 defines them).
+
+Runs, alternating the order in every round, and prints the median paired ratios:
+  1. whole process: ``backorder-sim run reference.yaml --format json --workers 1`` against
+     ``python vectorised.py --child DAYS`` (Python, numpy and the computation);
+  2. in-process: the library API (``simulator.run``) against the numpy model alone.
+Both models must agree on fill rate and mean wait within the reference benchmark's bounds.
+
+    python benchmarks/vectorised.py              # 100,000 days, 5 rounds
+    python benchmarks/vectorised.py --days 20000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+RATE, REORDER_POINT, BATCH, MEAN_LEAD, ON_HAND = 20.0, 30, 100, 3.0, 130
+
+
+def vectorised(horizon: float = 100_000.0, seed: int = 1) -> dict[str, float]:
+    """The reference system in closed form with numpy: fill rate, mean wait, customers."""
+    rng = np.random.default_rng(seed)
+    expected = RATE * horizon
+    gaps = rng.exponential(1.0 / RATE, size=int(expected + 10 * np.sqrt(expected) + 100))
+    arrivals = np.cumsum(gaps)
+    arrivals = arrivals[arrivals <= horizon]
+    n = arrivals.size
+    # order k is placed at the arrival of customer ON_HAND - REORDER_POINT + (k - 1) * BATCH
+    first = ON_HAND - REORDER_POINT
+    placed = arrivals[first - 1 :: BATCH]
+    deliveries = np.sort(placed + rng.exponential(MEAN_LEAD, size=placed.size))
+    index = np.arange(1, n + 1)
+    which = (index - ON_HAND - 1) // BATCH  # the delivery that brings customer i's unit
+    supply = np.zeros(n)
+    late = which >= 0
+    covered = late & (which < deliveries.size)
+    supply[covered] = deliveries[which[covered]]
+    supply[late & ~covered] = np.inf
+    ships = np.maximum(arrivals, supply)
+    immediate = ships <= arrivals
+    waited = ~immediate & (ships <= horizon)
+    waits = ships[waited] - arrivals[waited]
+    return {
+        "customers": float(n),
+        "fill_rate": float(immediate.mean()),
+        "mean_wait_days": float(waits.mean()) if waits.size else 0.0,
+    }
+
+
+def cli_process(days: float) -> tuple[float, dict[str, float]]:
+    """Whole process: ``backorder-sim run reference.yaml --format json --workers 1``."""
+    sys.path.insert(0, str(HERE))
+    from reference import cli_process as run_cli
+
+    return run_cli(days)
+
+
+def numpy_process(days: float) -> tuple[float, dict[str, float]]:
+    """Whole process: ``python vectorised.py --child DAYS``."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(days)]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return time.perf_counter() - start, json.loads(proc.stdout)
+
+
+def library_run(days: float) -> tuple[float, dict[str, float]]:
+    """In-process: the library API on the reference scenario."""
+    sys.path.insert(0, str(HERE))
+    from reference import library_run as run_library
+
+    return run_library(days)
+
+
+def numpy_run(days: float) -> tuple[float, dict[str, float]]:
+    """In-process: the numpy model alone."""
+    start = time.perf_counter()
+    out = vectorised(days)
+    return time.perf_counter() - start, out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--days", type=float, default=100_000.0)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        print(json.dumps(vectorised(args.child)))
+        return 0
+    sys.path.insert(0, str(HERE))
+    from reference import check_agreement, paired
+
+    customers = RATE * args.days
+    print(f"Reference system: {args.days:g} days, about {customers:,.0f} customers")
+    print(f"{args.repeat} paired runs each, order alternated; medians reported")
+    ok = True
+    for label, ours, theirs in (
+        (
+            "Whole process (backorder-sim run --format json vs python vectorised.py)",
+            cli_process,
+            numpy_process,
+        ),
+        ("In-process (library API vs the numpy model)", library_run, numpy_run),
+    ):
+        _, ours_s, theirs_s, out_ours, out_theirs = paired(ours, theirs, args.days, args.repeat)
+        slower = [a / b for a, b in zip(ours_s, theirs_s, strict=True)]
+        print(label)
+        print(f"  backorder-sim: median {statistics.median(ours_s):.2f} s")
+        print(f"  numpy model:   median {statistics.median(theirs_s):.2f} s")
+        runs = ", ".join(f"{r:.2f}" for r in slower)
+        print(f"  backorder-sim / numpy: {statistics.median(slower):.2f}x  (paired runs: {runs})")
+        ok &= check_agreement(out_ours, out_theirs)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
