@@ -7,8 +7,12 @@ same version of backorder-sim installed.
 
 How the work is sent, following Dask's best practices:
 
-- each distinct scenario is sent to every worker once per run (``Client.scatter(...,
-  broadcast=True)``), and tasks refer to it, so a task carries only its seeds;
+- with no more distinct scenarios than worker threads (a run: every task needs the same
+  few), each is sent once to every worker (``Client.scatter(..., broadcast=True)``) and
+  tasks refer to it, so a task carries only its seeds; with more (a chunk of a sweep:
+  each point's scenario serves a task or two), a scenario travels inside the tasks that
+  need it, once per task rather than once per replication, so that a dying worker cannot
+  take the only copy with it;
 - tasks are grouped so that each worker gets about :data:`CHUNKS_PER_WORKER` of them per
   :meth:`DaskExecutor.run` call (consecutive replications, possibly of several policies or
   grid points), and, once an earlier call (a sweep's first chunk, a first batch of a
@@ -180,7 +184,11 @@ class DaskExecutor(Executor):
         futures: list[Any] = []
         results: list[TaskResult] = []
         try:
-            scattered = client.scatter(list(scenarios.values()), broadcast=True, hash=False)
+            values = list(scenarios.values())
+            if len(values) <= slots:  # few scenarios, each needed by many tasks
+                sent = client.scatter(values, broadcast=True, hash=False)
+            else:  # a scenario per point, each needed by a task or two: it travels with them
+                sent = values
             for number, group in enumerate(groups):
                 used = sorted({order[id(b.scenario)] for b in group})
                 local = {index: position for position, index in enumerate(used)}
@@ -192,7 +200,7 @@ class DaskExecutor(Executor):
                     client.submit(
                         _run_group,
                         specs,
-                        [scattered[index] for index in used],
+                        [sent[index] for index in used],
                         key=f"backorder-sim-{run_id}-{number}",
                         pure=False,
                         retries=RETRIES,
