@@ -124,7 +124,7 @@ class DaskExecutor(Executor):
             cluster.close()
 
     def _connect(self) -> None:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         if self.scheduler is not None:
             try:
@@ -134,21 +134,8 @@ class DaskExecutor(Executor):
                     f"cannot connect to the Dask scheduler at {self.scheduler}: {exc}"
                 ) from None
             return
-        count = self.workers or os.cpu_count() or 1
-        # Worker processes inherit a blocked SIGINT: a Ctrl-C is this process's to handle.
         try:
-            with _sigint_blocked(), warnings.catch_warnings():
-                # with the dashboard off, the scheduler's small HTTP server (loopback only)
-                # still tries port 8787 first and warns when another cluster holds it
-                warnings.filterwarnings("ignore", message="Port .* is already in use")
-                self._cluster = LocalCluster(
-                    n_workers=count,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+            self._cluster = local_cluster(self.workers or os.cpu_count() or 1)
         except (OSError, RuntimeError, TimeoutError) as exc:
             raise ExperimentError(f"cannot start a local Dask cluster: {exc}") from None
         self._client = Client(self._cluster, set_as_default=False)
@@ -230,6 +217,34 @@ class DaskExecutor(Executor):
             _cancel(client, futures)
             raise
         return results
+
+
+PRELOAD = ("simulator.experiment.executors", "simulator.model.simulation")
+"""Modules a local cluster's workers import as they start, so that the first tasks do not
+wait for them."""
+
+
+def local_cluster(workers: int) -> Any:
+    """A ``distributed.LocalCluster`` as the executor starts it: ``workers`` single-threaded
+    worker processes, listening on 127.0.0.1 only, no dashboard, the model preloaded.
+
+    Worker processes inherit a blocked SIGINT: a Ctrl-C is this process's to handle.
+    """
+    from distributed import LocalCluster
+
+    with _sigint_blocked(), warnings.catch_warnings():
+        # with the dashboard off, the scheduler's small HTTP server (loopback only) still
+        # tries port 8787 first, and warns when another cluster holds it
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            preload=list(PRELOAD),
+        )
 
 
 def _groups(batches: Sequence[Batch], size: int) -> list[list[Batch]]:

@@ -16,7 +16,7 @@ import pytest
 
 import simulator
 from simulator.experiment import ExperimentError, run_experiment
-from simulator.experiment.dask_executor import DaskExecutor
+from simulator.experiment.dask_executor import DaskExecutor, local_cluster
 from simulator.experiment.sweep import run_sweep
 from simulator.scenario import load_scenario
 
@@ -35,15 +35,9 @@ overrides), over a short horizon."""
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    """One LocalCluster for the module: 2 single-threaded worker processes on 127.0.0.1."""
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=50,
-    ) as local:
+    """One LocalCluster for the module, as the executor starts one: 2 single-threaded worker
+    processes on 127.0.0.1."""
+    with local_cluster(2) as local:
         yield local
 
 
