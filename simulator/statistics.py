@@ -200,22 +200,24 @@ def rank(
         name: [None if v is None else sign * float(v) for v in values[name]] for name in names
     }
     means = {name: summarize(signed[name]).mean for name in names}
-    k = len(names)
-    pairs = k * (k - 1) // 2
-    level = 1.0 - (1.0 - confidence) / (2.0 * pairs) if pairs else 1.0
-    d: dict[tuple[str, str], tuple[float | None, float]] = {}
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            mean, half = _pair(signed[a], signed[b], level)
-            d[(a, b)] = (mean, half)
-            d[(b, a)] = (None if mean is None else -mean + 0.0, half)  # + 0.0: no -0.0
+    # A policy whose objective is undefined in every replication cannot be compared: it
+    # is left out of the comparisons (and of the Bonferroni count) and listed last.
     ranked = sorted(
         [name for name in names if means[name] is not None],
         key=lambda name: -float(means[name]),  # type: ignore[arg-type]
-    ) + [name for name in names if means[name] is None]
+    )
+    k = len(ranked)
+    pairs = k * (k - 1) // 2
+    level = 1.0 - (1.0 - confidence) / (2.0 * pairs) if pairs else 1.0
+    d: dict[tuple[str, str], tuple[float | None, float]] = {}
+    for i, a in enumerate(ranked):
+        for b in ranked[i + 1 :]:
+            mean, half = _pair(signed[a], signed[b], level)
+            d[(a, b)] = (mean, half)
+            d[(b, a)] = (None if mean is None else -mean + 0.0, half)  # + 0.0: no -0.0
     entries: list[RankEntry] = []
     for place, name in enumerate(ranked):
-        others = [other for other in names if other != name]
+        others = [other for other in ranked if other != name]
         mean = means[name]
         if not others:
             entries.append(RankEntry(name, _unsign(mean, sign), None, None, None, "best"))
@@ -227,7 +229,7 @@ def rank(
         vs_mean = min((m for m, _ in defined), default=None)
         high = min((m + w for m, w in defined), default=math.inf)
         low = min(m - w for m, w in defined) if len(defined) == len(pair_means) else -math.inf
-        if place == 0 and mean is not None:
+        if place == 0:
             status = "best"
         elif math.isfinite(high) and high < 0.0:
             status = "worse"
@@ -243,6 +245,11 @@ def rank(
                 status=status,
             )
         )
+    entries += [
+        RankEntry(name, None, None, None, None, "contender")
+        for name in names
+        if means[name] is None
+    ]
     return entries
 
 

@@ -25,6 +25,7 @@ EXIT_INTERRUPTED = 130
 COMMANDS: dict[str, str] = {
     "validate": "Check scenario files and print every problem.",
     "run": "Run every policy and print each metric's mean and 95% interval.",
+    "compare": "Compare policies: paired differences, a ranking and a recommendation.",
     "sweep": "Run every policy at every point of a grid of settings.",
 }
 """Command name -> its one-line help (shown by ``--help`` without importing the command).
@@ -49,6 +50,13 @@ class _Cli(click.Group):
         module = importlib.import_module(f"simulator.cli.{cmd_name}")
         command: click.Command = module.command
         return command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """No arguments at all: the short help, exit 0 (not a usage error)."""
+        if not args and not ctx.resilient_parsing:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, short) for name, short in COMMANDS.items()]

@@ -1,38 +1,58 @@
-"""What the commands share: the run options, loading a scenario, progress, writing output."""
+"""What the commands share: the run and table options, loading a scenario, checking output
+paths, progress, writing output.
+
+Only click is imported at the top: the scenario layer, the model, the executors, numpy and
+rich are imported inside the functions that need them, so ``--help`` and ``validate`` start
+fast.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from simulator.cli import EXIT_BAD_INPUT, EXIT_INTERRUPTED
-from simulator.experiment.executors import EXECUTORS, LAZY, PLANNED
-from simulator.experiment.result import RunResult
-from simulator.experiment.runner import Progress
+from simulator.cli import COMMANDS, EXIT_BAD_INPUT, EXIT_INTERRUPTED
 
 if TYPE_CHECKING:
+    from simulator.experiment.compare import CompareResult
+    from simulator.experiment.result import RunResult
+    from simulator.experiment.runner import Progress
     from simulator.scenario import LoadedScenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
+    "EXECUTOR_NAMES",
     "EXIT_BAD_INPUT",
     "EXIT_INTERRUPTED",
     "FORMATS",
+    "TableOptions",
+    "check_output_path",
     "emit",
     "fail",
     "load",
+    "precision_options",
     "progress_bar",
     "run_options",
+    "table_options",
+    "table_width",
     "text",
+    "unused_key_notes",
 ]
 
 FORMATS = ("table", "json", "csv")
 """Output formats of ``run``."""
+
+EXECUTOR_NAMES = ("serial", "process", "dask")
+"""The names ``--executor`` accepts (DESIGN §4), listed here so that parsing options does not
+import the executors; one not available in this version is refused when the run starts."""
 
 
 def fail(*lines: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
@@ -60,6 +80,30 @@ def run_options(
         return command
 
     return decorate if command is None else decorate(command)
+
+
+def precision_options(command: F) -> F:
+    """``--precision METRIC=HW`` (repeatable) and ``--max-replications N``."""
+    options = [
+        click.option(
+            "--precision",
+            "precision",
+            multiple=True,
+            metavar="METRIC=HW",
+            help="Add replications until the 95% half-width of METRIC is at most HW "
+            "(repeatable); HW% is relative to the baseline mean's magnitude.",
+        ),
+        click.option(
+            "--max-replications",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="With --precision: stop at N replications even if a target is not met "
+            "(default 1000).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def _run_options(formats: Sequence[str], default_format: str) -> list[Callable[[F], F]]:
@@ -93,7 +137,7 @@ def _run_options(formats: Sequence[str], default_format: str) -> list[Callable[[
         ),
         click.option(
             "--executor",
-            type=click.Choice([*EXECUTORS, *LAZY, *PLANNED]),
+            type=click.Choice(EXECUTOR_NAMES),
             default="process",
             show_default=True,
             help="Where replications run.",
@@ -130,9 +174,135 @@ def _run_options(formats: Sequence[str], default_format: str) -> list[Callable[[
     return options
 
 
+@dataclass(frozen=True)
+class TableOptions:
+    """What the table shows: ``--metrics``, ``--all`` and ``--products``."""
+
+    metrics: tuple[str, ...] | None = None
+    """The rows to show, in order (None: the short default table)."""
+    all_metrics: bool = False
+    """Every metric."""
+    products: bool = False
+    """A table per product."""
+
+    def render(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`simulator.reporting.table.render_table`."""
+        return {
+            "metrics": self.metrics,
+            "all_metrics": self.all_metrics,
+            "products": self.products,
+        }
+
+
+def _parse_metrics(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    from simulator.reporting.selection import parse_metrics
+
+    try:
+        return tuple(parse_metrics(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def table_options(command: F) -> F:
+    """``--metrics``, ``--all`` and ``--products``, passed to the command as one
+    :class:`TableOptions` named ``table``. For commands that print the results table."""
+    import functools
+
+    options = [
+        click.option(
+            "--metrics",
+            "table_metrics",
+            callback=_parse_metrics,
+            metavar="A,B,...",
+            help="Table rows: these metrics, in this order (store or supplier metrics).",
+        ),
+        click.option("--all", "table_all", is_flag=True, help="Table: every metric."),
+        click.option("--products", "table_products", is_flag=True, help="Table: one per product."),
+    ]
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        table_metrics: tuple[str, ...] | None,
+        table_all: bool,
+        table_products: bool,
+        **kwargs: Any,
+    ) -> Any:
+        if table_metrics is not None and table_all:
+            raise click.UsageError("--metrics and --all cannot be used together")
+        kwargs["table"] = TableOptions(table_metrics, table_all, table_products)
+        return command(*args, **kwargs)
+
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def check_output_path(path: str | os.PathLike[str], option: str = "--out") -> None:
+    """Exit 1 now, before any simulation, unless a file can be written at ``path``: its
+    directory exists and is writable, and ``path`` is not a directory. ``option`` names
+    the option in the message (``--out``, ``--report``, ``--plot``, ``--csv``)."""
+    import tempfile
+
+    shown = os.fspath(path)
+    target = Path(shown)
+    folder = target.parent
+    if target.is_dir():
+        fail(f"Error: {option} {shown}: is a directory, not a file")
+    if not folder.exists():
+        fail(f"Error: {option} {shown}: no such directory '{folder}'")
+    if not folder.is_dir():
+        fail(f"Error: {option} {shown}: '{folder}' is not a directory")
+    try:  # the real test: root passes os.access on a read-only file system
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".check-", suffix=".tmp"):
+            pass
+    except OSError as exc:
+        fail(f"Error: {option} {shown}: cannot write in '{folder}': {exc.strerror or exc}")
+
+
+UNUSED_KEYS: dict[str, tuple[str, bool]] = {
+    "sweep": ("sweep", True),
+    "objective": ("compare", False),
+    "optimize": ("optimize", True),
+}
+"""Scenario keys ``run`` validates but does not use: key -> (the command that uses it,
+whether to mention it when that command exists)."""
+
+
+def unused_key_notes(loaded: LoadedScenario, command: str = "run") -> list[str]:
+    """A note for every scenario key that ``command`` reads but does not use, so that none
+    is silently ignored: what uses it, or that this version does not yet."""
+    notes = []
+    for key, (user, always) in UNUSED_KEYS.items():
+        if key not in loaded.raw or user == command:
+            continue
+        origin = loaded.lines.get((key,))
+        where = f"{origin[0]}:{origin[1]}" if origin and origin[1] else loaded.source
+        if user not in COMMANDS:
+            notes.append(
+                f"note: {where}: {key}: not used by this version ('{user}' is not "
+                f"available yet); {command} ignores it"
+            )
+        elif always:
+            notes.append(
+                f"note: {where}: {key}: {command} ignores it; 'backorder-sim {user}' uses it"
+            )
+    return notes
+
+
 @contextmanager
-def progress_bar(show: bool) -> Iterator[Progress | None]:
-    """A rich progress bar on stderr, or None when it should not be shown."""
+def progress_bar(
+    show: bool, policies: int = 1, replications: int | None = None
+) -> Iterator[Progress | None]:
+    """A rich progress bar on stderr, or None when it should not be shown.
+
+    Its total, ``policies × replications``, is known from the start and said in its
+    label (as the table heading counts replications per policy); it moves by one
+    replication at a time.
+    """
     if not show:
         yield None
         return
@@ -146,8 +316,14 @@ def progress_bar(show: bool) -> Iterator[Progress | None]:
     )
     from rich.progress import Progress as Bar
 
+    if replications is None:
+        label = "replications"
+    elif policies == 1:
+        label = f"1 policy × {replications} replication{'s' if replications != 1 else ''}"
+    else:
+        label = f"{policies} policies × {replications} replications"
     bar = Bar(
-        TextColumn("replications"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -155,7 +331,8 @@ def progress_bar(show: bool) -> Iterator[Progress | None]:
         console=Console(stderr=True),
         transient=True,
     )
-    task = bar.add_task("run", total=None)
+    total = policies * replications if replications is not None else None
+    task = bar.add_task("run", total=total)
 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
@@ -166,8 +343,7 @@ def progress_bar(show: bool) -> Iterator[Progress | None]:
 
 def load(path: str, sets: Sequence[str]) -> LoadedScenario:
     """The loaded scenario, or exit 1 with one line per problem (``file:line: key: message``)."""
-    from simulator.api import load_scenario
-    from simulator.scenario import ScenarioError
+    from simulator.scenario import ScenarioError, load_scenario
 
     try:
         return load_scenario(path, tuple(sets))
@@ -177,31 +353,70 @@ def load(path: str, sets: Sequence[str]) -> LoadedScenario:
         fail(f"{path}: cannot read: {exc.strerror or exc}")
 
 
-def text(result: RunResult, output_format: str) -> str:
-    """The result as text in ``output_format`` (a plain table when ``table``)."""
-    from simulator.reporting import render_table, to_csv, to_json
+def table_width() -> int:
+    """The width tables are printed at: ``COLUMNS`` when set, else the terminal's when
+    stdout is a terminal, else 80."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        import shutil
 
-    if output_format == "json":
-        return to_json(result)
-    if output_format == "csv":
-        return to_csv(result)
-    return render_table(result)
+        return shutil.get_terminal_size().columns
+    return 80
 
 
-def emit(result: RunResult, output_format: str, out: str | None, quiet: bool) -> None:
-    """Write the result atomically to ``out``, or print it to stdout."""
+def _render_options(
+    result: RunResult | CompareResult, table: TableOptions | None
+) -> dict[str, Any]:
+    """Keyword arguments for a table renderer: the width and, for a run, the row choice."""
+    from simulator.experiment.result import RunResult
+
+    if isinstance(result, RunResult):
+        return {"width": table_width(), **(table or TableOptions()).render()}
+    return {}
+
+
+def text(
+    result: RunResult | CompareResult, output_format: str, table: TableOptions | None = None
+) -> str:
+    """The result as text in ``output_format`` (a plain table when ``table``); JSON and
+    CSV hold every metric, whatever the table options."""
+    import simulator.reporting  # noqa: F401  (registers the renderers)
+    from simulator.experiment.rendering import render
+
+    options = _render_options(result, table) if output_format == "table" else {}
+    out: str = render(result, output_format, **options)
+    return out
+
+
+def emit(
+    result: RunResult | CompareResult,
+    output_format: str,
+    out: str | None,
+    quiet: bool,
+    table: TableOptions | None = None,
+) -> None:
+    """Write the result atomically to ``out``, or print it to stdout; a note on stderr
+    when precision targets were given (met, or not met at the cap)."""
+    from simulator.experiment.result import RunResult
+
+    precision = (result if isinstance(result, RunResult) else result.run).precision
     if out is not None:
         from simulator.reporting import atomic_write
 
         try:
-            atomic_write(out, text(result, output_format))
+            atomic_write(out, text(result, output_format, table))
         except OSError as exc:
             fail(f"Error: cannot write {out}: {exc.strerror or exc}")
         if not quiet:
             click.echo(f"wrote {out}", err=True)
     elif output_format == "table" and sys.stdout.isatty():
-        from simulator.reporting import print_tables
+        import simulator.reporting  # noqa: F401  (registers the renderers)
+        from simulator.experiment.rendering import render
 
-        print_tables(result)
+        render(result, "terminal", **_render_options(result, table))
     else:
-        click.echo(text(result, output_format), nl=False)
+        click.echo(text(result, output_format, table), nl=False)
+    if precision is not None and not quiet and (out is not None or output_format != "table"):
+        click.echo(precision.message(), err=True)

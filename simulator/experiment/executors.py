@@ -14,13 +14,14 @@ acquires and releases them itself.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.queues
 import os
 import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -173,9 +174,25 @@ def _sigint_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle; it shuts the pool down."""
+_TICKS: multiprocessing.queues.SimpleQueue[int] | None = None
+"""In a worker process of a run that shows progress: where each finished replication is
+reported (by the number of its chunk), so that progress moves one replication at a time."""
+
+
+def _ignore_sigint(ticks: multiprocessing.queues.SimpleQueue[int] | None = None) -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle; it shuts the pool down. With
+    ``ticks``, the worker reports each replication it finishes there."""
+    global _TICKS
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _TICKS = ticks
+
+
+def _run_chunk(batch: Batch, chunk: int) -> list[TaskResult]:
+    """Run a chunk in a worker; with progress shown, report each replication as it ends."""
+    ticks = _TICKS
+    if ticks is None:
+        return run_batch(batch)
+    return run_batch(batch, lambda _: ticks.put(chunk))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -227,21 +244,60 @@ class ProcessExecutor(Executor):
             with _sigint_blocked():
                 # Workers (and the fork server) start here; they inherit the blocked SIGINT,
                 # so a Ctrl-C reaches only this process, which then stops them.
+                context = _context()
+                ticks = context.SimpleQueue() if advance is not None else None
                 pool = ProcessPoolExecutor(
-                    max_workers=workers, mp_context=_context(), initializer=_ignore_sigint
+                    max_workers=workers,
+                    mp_context=context,
+                    initializer=_ignore_sigint,
+                    initargs=(ticks,),
                 )
-                for chunk in chunks:
-                    futures[pool.submit(run_batch, chunk)] = len(chunk.tasks)
-            for future in as_completed(futures):
-                results.extend(future.result())
-                if advance is not None:
-                    advance(futures[future])
+                for index, chunk in enumerate(chunks):
+                    futures[pool.submit(_run_chunk, chunk, index)] = index
+            if advance is None or ticks is None:
+                for future in as_completed(futures):
+                    results.extend(future.result())
+            else:
+                _collect(futures, [len(c.tasks) for c in chunks], ticks, advance, results)
         except BaseException:
             if pool is not None:
                 _abort(pool, futures)
             raise
         pool.shutdown(wait=True)
         return results
+
+
+PROGRESS_POLL_SECONDS = 0.05
+"""How often the parent looks for replications finished in the workers, when progress is
+shown (only then: a run without progress waits on its chunks alone)."""
+
+
+def _collect(
+    futures: dict[Future[list[TaskResult]], int],
+    sizes: list[int],
+    ticks: multiprocessing.queues.SimpleQueue[int],
+    advance: Advance,
+    results: list[TaskResult],
+) -> None:
+    """Gather the chunks' results, calling ``advance(1)`` per replication as the workers
+    report them (a chunk's unreported replications are counted when it completes)."""
+    counted = [0] * len(sizes)
+
+    def count(chunk: int, k: int) -> None:
+        k = min(k, sizes[chunk] - counted[chunk])  # a late tick of a finished chunk: none
+        counted[chunk] += max(k, 0)
+        for _ in range(k):  # one replication at a time, also for ticks still in transit
+            advance(1)
+
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=PROGRESS_POLL_SECONDS, return_when=FIRST_COMPLETED)
+        while not ticks.empty():
+            count(ticks.get(), 1)
+        for future in done:
+            results.extend(future.result())
+            chunk = futures[future]
+            count(chunk, sizes[chunk])
 
 
 def _abort(pool: ProcessPoolExecutor, futures: dict[Future[list[TaskResult]], int]) -> None:

@@ -101,9 +101,21 @@ class RunResult:
     # Conveniences for notebooks. The reporting layer sits above this one and registers
     # the renderers (simulator.experiment.rendering); these look them up.
 
-    def table(self, *, width: int | None = None) -> str:
-        """The results as a plain-text table: policies as columns, ``mean ± half-width``."""
-        text: str = render(self, "table", width=width)
+    def table(
+        self,
+        *,
+        width: int | None = None,
+        metrics: list[str] | None = None,
+        all_metrics: bool = False,
+        products: bool = False,
+    ) -> str:
+        """The results as a plain-text table: policies as columns, ``mean ± half-width``;
+        ``width`` (default 80), ``metrics``, ``all_metrics`` and ``products`` as
+        ``--metrics``, ``--all`` and ``--products`` (see
+        :func:`simulator.reporting.table.render_table`)."""
+        text: str = render(
+            self, "table", width=width, metrics=metrics, all_metrics=all_metrics, products=products
+        )
         return text
 
     def to_json(self) -> str:

@@ -48,32 +48,59 @@ def label(metric: str) -> str:
     return metric.removesuffix("_days").replace("_", " ")
 
 
-def _decimals(metric: str, largest: float, *, relative: bool = False) -> int:
-    """Decimals for numbers of this size: percentages (rates, relative) 1 (2 below 1),
-    money 0 from 100 up (else 2), days 1 (2 below 1), anything else 1."""
-    size = abs(largest) * (100.0 if relative or is_rate(metric) else 1.0)
+MAX_EXTRA_PLACES = 4
+"""How many more decimals an interval may get so that an end that is not 0 does not print
+as 0."""
+
+
+def _scale(metric: str, relative: bool) -> float:
+    """Rates and relative differences are printed as percentages."""
+    return 100.0 if relative or is_rate(metric) else 1.0
+
+
+def _unit(metric: str, *, relative: bool = False, difference: bool = False) -> str:
+    """What follows a number: ``%``, `` points`` (a difference of two percentages),
+    `` days`` or nothing (money, counts)."""
+    if relative:
+        return "%"
+    if is_rate(metric):
+        return " points" if difference else "%"
+    if metric.endswith("_days"):
+        return " days"
+    return ""
+
+
+def _places(metric: str, values: Sequence[float], *, relative: bool = False) -> int:
+    """Decimals for numbers of this size (in the printed scale): money 0 from 100 up (else
+    2), everything else 1 from 1 up (else 2); then more, up to :data:`MAX_EXTRA_PLACES`,
+    until every value that is not 0 shows a digit that is not 0."""
+    scale = _scale(metric, relative)
+    largest = max((abs(v) * scale for v in values), default=0.0)
     if is_money(metric) and not relative:
-        return 0 if size >= 100 else 2
-    return 1 if size >= 1 or size == 0 else 2
+        places = 0 if largest >= 100 else 2
+    else:
+        places = 1 if largest >= 1 or largest == 0 else 2
+    base = places
+    while places < base + MAX_EXTRA_PLACES and any(
+        v != 0.0 and round(abs(v) * scale, places) == 0.0 for v in values
+    ):
+        places += 1
+    return places
+
+
+def _digits(value: float, places: int, *, signed: bool) -> str:
+    """``value`` with thousands separators; ``+`` before a positive when ``signed``, and
+    no sign at all when it prints as zero."""
+    text = f"{value:{'+' if signed else ''},.{places}f}"
+    if not any(ch in "123456789" for ch in text):
+        text = text.lstrip("+-")
+    return text
 
 
 def number(metric: str, value: float, *, places: int, signed: bool = False) -> str:
     """``value`` in the metric's unit: money with thousands separators (``1,920``), rates as
     percentages (``91.2%``), days with ``days``; ``signed`` puts ``+`` before positives."""
-    sign = "+" if signed else ""
-    if is_rate(metric):
-        text = f"{100.0 * value:{sign},.{places}f}%"
-    elif is_money(metric):
-        text = f"{value:{sign},.{places}f}"
-    elif metric.endswith("_days"):
-        text = f"{value:{sign},.{places}f} days"
-    else:
-        text = f"{value:{sign},.{places}f}"
-    # "-0.0" and "+0.0" read as if something had a sign; they do not.
-    digits = text.lstrip("+-")
-    if text[0] in "+-" and not any(ch in "123456789" for ch in digits):
-        text = digits
-    return text
+    return _digits(value * _scale(metric, False), places, signed=signed) + _unit(metric)
 
 
 def contains_zero(s: Summary) -> bool:
@@ -84,66 +111,77 @@ def contains_zero(s: Summary) -> bool:
     return s.ci95_low <= 0.0 <= s.ci95_high
 
 
-def interval(metric: str, s: Summary, *, first: bool, relative: bool = False) -> str:
-    """``(95% CI a to b)`` for a difference; ``, not significant`` inside when it contains
-    0; the note ``(no interval: one replication)`` when there is none."""
-    if s.ci95_low is None or s.ci95_high is None:
-        return "(no interval: too few replications, not significant)"
-    places = _decimals(metric, max(abs(s.ci95_low), abs(s.ci95_high)), relative=relative)
-    unit = "percent" if relative else metric
-    low = _diff_number(unit, metric, s.ci95_low, places)
-    high = _diff_number(unit, metric, s.ci95_high, places)
+def _ends(s: Summary) -> list[float]:
+    return [x for x in (s.mean, s.ci95_low, s.ci95_high) if x is not None]
+
+
+def interval(
+    metric: str, s: Summary, *, first: bool, relative: bool = False, places: int | None = None
+) -> str:
+    """``(95% CI +1.3 to +2.5 points)`` for a difference (``CI`` alone unless ``first``),
+    with ``, not significant`` inside exactly when it contains 0; a note instead of numbers
+    when there is no interval (fewer than 2 replications)."""
     tag = "95% CI" if first else "CI"
+    if s.ci95_low is None or s.ci95_high is None:
+        return f"({tag}: none, too few replications; not significant)"
+    if places is None:
+        places = _places(metric, _ends(s), relative=relative)
+    scale = _scale(metric, relative)
+    unit = _unit(metric, relative=relative, difference=True)
+    low = _digits(s.ci95_low * scale, places, signed=True)
+    high = _digits(s.ci95_high * scale, places, signed=True)
+    if unit == "%":
+        low += unit
     note = ", not significant" if contains_zero(s) else ""
-    return f"({tag} {low} to {high}{note})"
-
-
-def _diff_number(unit: str, metric: str, value: float, places: int) -> str:
-    """A signed difference: relative in %, rates in points, others in their own unit."""
-    if unit == "percent":
-        return _signed(f"{100.0 * value:+,.{places}f}%")
-    if is_rate(metric):
-        return _signed(f"{100.0 * value:+,.{places}f} points")
-    return number(metric, value, places=places, signed=True)
-
-
-def _signed(text: str) -> str:
-    digits = text.lstrip("+-")
-    return digits if not any(ch in "123456789" for ch in digits.split(" ")[0]) else text
+    return f"({tag} {low} to {high}{unit}{note})"
 
 
 def difference_clause(metric: str, diff: Summary, *, first: bool = False) -> str:
-    """``fill rate +2.3 points (CI +1.9 points to +2.7 points)``: a difference and its
-    interval, ``not significant`` when the interval contains 0."""
+    """``fill rate +2.3 points (CI +1.9 to +2.7 points)``: a difference and its interval,
+    ``not significant`` when the interval contains 0."""
     if diff.mean is None:
-        return f"{label(metric)}: no difference can be computed (not defined for both)"
-    largest = max(abs(x) for x in (diff.mean, diff.ci95_low, diff.ci95_high) if x is not None)
-    places = _decimals(metric, largest)
-    mean = _diff_number(metric, metric, diff.mean, places)
-    return f"{label(metric)} {mean} {interval(metric, diff, first=first)}"
+        return f"{label(metric)}: no difference (not defined for both)"
+    places = _places(metric, _ends(diff))
+    unit = _unit(metric, difference=True)
+    mean = _digits(diff.mean * _scale(metric, False), places, signed=True)
+    return f"{label(metric)} {mean}{unit} {interval(metric, diff, first=first, places=places)}"
 
 
 def relative_clause(
     policy: str, baseline: str, metric: str, rel: Summary, *, first: bool = True
 ) -> str:
-    """``honest-eta brings in 4.1% more revenue than lost-sales (95% CI +3.6% to +4.6%)``."""
+    """``honest-eta brings in 4.1% more revenue than lost-sales (95% CI +3.6% to +4.6%)``;
+    ``... about the same revenue as ...`` when the difference prints as 0."""
     assert rel.mean is not None
-    largest = max(abs(x) for x in (rel.mean, rel.ci95_low, rel.ci95_high) if x is not None)
-    places = _decimals(metric, largest, relative=True)
-    size = f"{100.0 * abs(rel.mean):,.{places}f}%"
-    more = "more" if rel.mean >= 0 else "less"
-    if metric == "revenue":
-        what = f"brings in {size} {more} revenue"
-    else:
-        what = f"has {size} {more} {label(metric)}"
-    return f"{policy} {what} than {baseline} {interval(metric, rel, first=first, relative=True)}"
+    places = _places(metric, _ends(rel), relative=True)
+    size = _digits(100.0 * abs(rel.mean), places, signed=False)
+    ci = interval(metric, rel, first=first, relative=True, places=places)
+    what = "revenue" if metric == "revenue" else label(metric)
+    verb = "brings in" if metric == "revenue" else "has"
+    if not any(ch in "123456789" for ch in size):
+        return f"{policy} {verb} about the same {what} as {baseline} {ci}"
+    more = "more" if rel.mean > 0 else "less"
+    return f"{policy} {verb} {size}% {more} {what} than {baseline} {ci}"
 
 
 def level(metric: str, s: Summary) -> str:
     """A policy's own mean, e.g. ``2.3 days`` or ``91.2%``; ``n/a`` when undefined."""
     if s.mean is None:
         return "n/a"
-    return number(metric, s.mean, places=_decimals(metric, s.mean))
+    return number(metric, s.mean, places=_places(metric, [s.mean]))
+
+
+def level_interval(metric: str, s: Summary) -> str:
+    """A policy's own mean with its interval: ``46,074 (95% CI 45,311 to 46,838)``."""
+    if s.mean is None:
+        return "n/a"
+    if s.ci95_low is None or s.ci95_high is None:
+        return level(metric, s)
+    places = _places(metric, _ends(s))
+    scale = _scale(metric, False)
+    mean, low, high = (_digits(x * scale, places, signed=False) for x in _ends(s))
+    unit = _unit(metric)
+    return f"{mean}{unit} (95% CI {low}{unit if unit == '%' else ''} to {high}{unit})"
 
 
 SENTENCE_METRICS: tuple[str, ...] = ("fill_rate", "profit")
@@ -174,7 +212,7 @@ def policy_sentence(
         shown.insert(0, objective)
     for metric in shown:
         diff = differences.get(metric)
-        if diff is not None:
+        if diff is not None and diff.mean is not None:
             parts.append(difference_clause(metric, diff, first=not (named or parts)))
     if not parts:
         return head + "."
@@ -183,23 +221,23 @@ def policy_sentence(
 
 def baseline_sentence(policy: str, objective: str, metrics: Mapping[str, Summary]) -> str:
     """The baseline's own levels: what every other sentence is measured against."""
-    shown = [objective] + [m for m in ("profit", "revenue", "fill_rate") if m != objective]
+    shown = [objective] + [
+        m for m in ("profit", "revenue", "fill_rate", "mean_wait_days") if m != objective
+    ]
     pieces = []
     for k, metric in enumerate(shown):
         s = metrics.get(metric)
-        if s is None:
+        if s is None or s.mean is None:
             continue
-        text = f"{label(metric)} {level(metric, s)}"
-        if k == 0 and s.ci95_low is not None and s.ci95_high is not None and s.mean is not None:
-            places = _decimals(metric, s.mean)
-            low = number(metric, s.ci95_low, places=places)
-            high = number(metric, s.ci95_high, places=places)
-            text += f" (95% CI {low} to {high})"
-        pieces.append(text)
-    wait = metrics.get("mean_wait_days")
-    if wait is not None and wait.mean is not None:
-        pieces.append(f"mean wait for backordered units {level('mean_wait_days', wait)}")
+        pieces.append(
+            f"{label(metric)} {level_interval(metric, s) if k == 0 else level(metric, s)}"
+        )
     return f"{policy} is the baseline: " + ", ".join(pieces) + "."
+
+
+def _all(k: int) -> str:
+    """``both policies`` or ``all 3 policies``."""
+    return "both policies" if k == 2 else f"all {k} policies"
 
 
 def _names(names: Sequence[str]) -> str:
@@ -229,23 +267,33 @@ def recommendation(
     best = ranking[0]
     if best.mean is None:
         return f"No policy has a value of {what}, so none can be recommended on it."
-    best_level = number(objective, best.mean, places=_decimals(objective, best.mean))
+    best_level = number(objective, best.mean, places=_places(objective, [best.mean]))
     if len(ranking) == 1:
         return (
             f"Only {best.policy} was run, so there is nothing to choose between: its {what} "
             f"is {best_level}. Add policies to the scenario to compare them."
         )
+    unranked = [e.policy for e in ranking if e.mean is None]
+    ranking = [e for e in ranking if e.mean is not None]
     worse = [e.policy for e in ranking[1:] if e.status == "worse"]
     contenders = [e.policy for e in ranking[1:] if e.status == "contender"]
+    if len(ranking) == 1:
+        text = (
+            f"Only {best.policy} has a value of {what} ({best_level}); "
+            f"{_names(unranked)} {'has' if len(unranked) == 1 else 'have'} none, in any "
+            f"replication, so there is nothing to compare it with on {what}."
+        )
+        return text
     second = ranking[1]
     if not contenders:
         text = (
             f"Use {best.policy}: it has the {highest} {what} ({best_level}), clearly ahead "
-            f"of the others: every other policy is worse with 95% confidence, taking all "
-            f"{len(ranking)} policies into account at once."
+            f"of the others: every other policy is worse with 95% confidence, taking "
+            f"{_all(len(ranking))} into account at once."
         )
         if best.vs_best_mean is not None:
-            places = _decimals(objective, best.vs_best_mean)
+            lead = Summary(best.vs_best_mean, None, best.vs_best_low, best.vs_best_high, 0)
+            places = _places(objective, _ends(lead))
             gap = number(objective, abs(best.vs_best_mean), places=places)
             text += f" The next best, {second.policy}, is {gap} behind"
             if best.vs_best_low is not None and best.vs_best_high is not None:
@@ -258,24 +306,33 @@ def recommendation(
         verb = "are" if len(tied) > 1 else "is"
         text = (
             f"{_names(tied)} {verb} tied on {what} within the noise: the data do not show "
-            f"which is best at 95% confidence (simultaneous intervals over all "
-            f"{len(ranking)} policies); {best.policy} has the {highest} mean ({best_level})."
+            f"which is best at 95% confidence (simultaneous intervals over {_all(len(ranking))}"
+            f"); {best.policy} has the {highest} mean ({best_level})."
         )
         if worse:
-            text += f" {_names(worse)} {'is' if len(worse) == 1 else 'are'} worse."
+            text += (
+                f" {_names(worse)} {'is' if len(worse) == 1 else 'are'} worse: with 95% "
+                f"confidence, not the best."
+            )
         for contender in contenders:
             diff = wait_differences.get(contender)
             if diff is None or diff.mean is None or contains_zero(diff):
                 continue
-            places = _decimals("mean_wait_days", diff.mean)
+            places = _places("mean_wait_days", _ends(diff))
             size = number("mean_wait_days", abs(diff.mean), places=places)
             less = "less" if diff.mean < 0 else "more"
             text += (
                 f" {best.policy} keeps backordered customers waiting {size} {less} than "
-                f"{contender} {interval('mean_wait_days', diff, first=True)}."
+                f"{contender} {interval('mean_wait_days', diff, first=True, places=places)}."
             )
         text += (
             " Choose among them on other grounds, or run more replications (see "
             "--precision) to narrow the intervals."
+        )
+    if unranked:
+        text += (
+            f" {_names(unranked)} {'has' if len(unranked) == 1 else 'have'} no value of "
+            f"{what} in any replication and {'is' if len(unranked) == 1 else 'are'} not "
+            f"ranked."
         )
     return text

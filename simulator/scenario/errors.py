@@ -46,12 +46,16 @@ class Problem:
     """Dotted key path (``products.widget.price``, ``policies[2].name``); may be empty."""
     message: str
     """What is wrong, in a few words, with the bad value when there is one."""
+    column: int | None = None
+    """1-based column, for a mistake in the YAML syntax itself (``file:line:col:``)."""
 
     def __str__(self) -> str:
         if self.file in (SET_FILE, VARY_FILE):
             where = f"{self.file} {self.path}" if self.path else self.file
             return f"{where}: {self.message}"
         where = self.file if self.line is None else f"{self.file}:{self.line}"
+        if self.line is not None and self.column is not None:
+            where += f":{self.column}"
         if self.path:
             where = f"{where}: {self.path}"
         return f"{where}: {self.message}"

@@ -154,13 +154,15 @@ def apply_set(
             step, used = _step(node, path, segments[i:])
             i += used
             child_path = (*path, step)
+            if i < len(segments) and isinstance(node, dict) and step not in node:
+                _known_id(data, path, node, step)
             if i == len(segments):
                 node[step] = value
                 break
             child = node.get(step) if isinstance(node, dict) else node[step]
             if child is None and isinstance(node, dict):
                 if child_path == ("policies",):
-                    raise _SetError(f"no policy named '{segments[i]}'")
+                    raise _SetError(f"unknown policy '{segments[i]}' (there are no policies)")
                 child = node[step] = {}
                 made.append((child_path, ".".join(segments[:i])))
             if not isinstance(child, dict | list):
@@ -192,6 +194,31 @@ class _SetError(Exception):
     """A --set key that does not lead anywhere; the message says why."""
 
 
+_ID_NOUNS = {"products": "product", "suppliers": "supplier"}
+"""Mappings whose keys are ids that ``--set`` may not invent on the way to a deeper key."""
+
+
+def _known_id(
+    data: dict[Hashable, Any], path: KeyPath, node: dict[Hashable, Any], key: Any
+) -> None:
+    """Refuse ``products.dril.price=90`` when there is no product ``dril``: a typo there
+    would otherwise create a product (or supplier) of its own. Setting the whole entry
+    (``products.saw={...}``) still adds one."""
+    if not path or path[-1] not in _ID_NOUNS:
+        return
+    in_overrides = len(path) == 4 and path[0] == "policies" and path[2] == "overrides"
+    if len(path) != 1 and not in_overrides:
+        return
+    top = data.get(path[-1])
+    known = [k for k in (*node, *(top if isinstance(top, dict) else ())) if isinstance(k, str)]
+    known = list(dict.fromkeys(known))
+    if key in known:  # a policy's overrides name a product of the scenario
+        return
+    noun = _ID_NOUNS[str(path[-1])]
+    listed = f" ({path[-1]} are: {', '.join(known)})" if known else f" (there are no {path[-1]})"
+    raise _SetError(f"unknown {noun} '{key}'{hint(str(key), known) or listed}")
+
+
 def _step(
     node: dict[Hashable, Any] | list[Any], path: KeyPath, segments: list[str]
 ) -> tuple[Hashable, int]:
@@ -212,7 +239,7 @@ def _step(
         if not (seg.isdigit() and int(seg) < len(node)):
             known = [n for n in names if isinstance(n, str)]
             also = hint(seg, known) or f" (policies are: {', '.join(known)})"
-            raise _SetError(f"no policy named '{seg}'{also}")
+            raise _SetError(f"unknown policy '{seg}'{also}")
     if seg.isdigit() and int(seg) < len(node):
         return int(seg), 1
     if not node:

@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from simulator.scenario.errors import Problem
 from simulator.scenario.paths import KeyPath, LineMap, render_path
+from simulator.scenario.yaml_syntax import syntax_problem
 
 _TAG = "tag:yaml.org,2002:"
 _MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
@@ -135,7 +136,7 @@ def parse_yaml(text: str, shown: str) -> YamlDocument:
             try:
                 node = loader.get_single_node()
             except yaml.MarkedYAMLError as exc:
-                doc.problems.append(_syntax_problem(exc, shown))
+                doc.problems.append(syntax_problem(exc, text, shown))
                 doc.fatal = True
                 return doc
             except yaml.YAMLError as exc:  # pragma: no cover - every YAML error we know is marked
@@ -172,17 +173,6 @@ def _fast_compose(text: str) -> tuple[_Loader | None, Node | None]:
     except yaml.YAMLError:
         loader.dispose()
         return None, None
-
-
-def _syntax_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
-    mark = exc.problem_mark or exc.context_mark
-    what = exc.problem or exc.context or "invalid YAML"
-    if mark is None:  # pragma: no cover - PyYAML always marks these
-        return Problem(shown, None, "", f"invalid YAML: {what}")
-    detail = f"invalid YAML: {what} (column {mark.column + 1})"
-    if exc.context and exc.problem and exc.context_mark is not None:
-        detail += f", {exc.context} at line {exc.context_mark.line + 1}"
-    return Problem(shown, mark.line + 1, "", detail)
 
 
 def _line(node: Node) -> int:

@@ -152,7 +152,7 @@ def test_run_prints_a_table_of_policies_side_by_side(tiny: Path) -> None:
     result = invoke("run", str(tiny), "--executor", "serial")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Tiny shop: 3 replications, seed 3, window 50 days")
+    assert lines[0].startswith("Tiny shop: 3 replications per policy, seed 3, window 50 days")
     header = next(line for line in lines if "lost-sales" in line)
     assert "backorder-all" in header
     fill = next(line for line in lines if line.strip().startswith("fill_rate"))
@@ -315,7 +315,7 @@ def test_run_out_into_a_missing_directory(tiny: Path, tmp_path: Path) -> None:
     lines = assert_clean_failure(
         invoke("run", str(tiny), "--executor", "serial", "--out", str(out))
     )
-    assert lines == [f"Error: cannot write {out}: No such file or directory"]
+    assert lines == [f"Error: --out {out}: no such directory '{out.parent}'"]
 
 
 def test_unknown_command() -> None:

@@ -3,12 +3,13 @@
 Three kinds of example are checked:
 
 - ``console`` blocks: each ``$ backorder-sim ...`` line is run through the command line
-  (click's CliRunner, ``--executor serial`` added to ``run`` and ``sweep`` so that no process pool
-  starts; the numbers do not depend on the executor) and its output compared with the
-  lines under it. ``$ head -n N FILE`` shows the start of a file an earlier command wrote.
-  A line ``...`` in the page stands for lines left out; without one, the output must match
-  whole. Numbers are compared to 1e-9 relative, so that a change in the last printed digit
-  of a float does not fail the test while any change a reader could see does;
+  (click's CliRunner, ``--executor serial`` added to ``run``, ``compare`` and ``sweep`` so
+  that no process pool starts; the numbers do not depend on the executor) and its output
+  compared with the lines under it. ``$ head -n N FILE`` shows the start of a file an
+  earlier command wrote. A line ``...`` in the page stands for lines left out; without
+  one, the output must match whole. Numbers are compared to 1e-9 relative, so that a
+  change in the last printed digit of a float does not fail the test while any change a
+  reader could see does;
 - ``pycon`` blocks: run as doctests, one namespace per page (ELLIPSIS and
   NORMALIZE_WHITESPACE on);
 - ``yaml`` blocks that hold a whole scenario (``name``, ``horizon_days``, ``products``,
@@ -145,7 +146,7 @@ def run_command(command: str) -> list[str]:
         return lines[: int(argv[2])]
     assert argv[0] == "backorder-sim", f"docs may only show backorder-sim and head: {command}"
     args = argv[1:]
-    if args and args[0] in ("run", "sweep") and "--executor" not in args:
+    if args and args[0] in ("run", "compare", "sweep") and "--executor" not in args:
         args += ["--executor", "serial"]
     result = CliRunner().invoke(main, args)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -161,6 +162,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("scenarios", "docs"):
         (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "80")  # tables are as wide as the terminal: the pages' 80
     return tmp_path
 
 

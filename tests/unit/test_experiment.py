@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pytest
 
-from simulator.experiment import ExperimentError, RunResult, get_executor, run_experiment
+from simulator.experiment import ExperimentError, RunResult, executors, get_executor, run_experiment
 from simulator.experiment.executors import EXECUTORS, Batch, Task
 from simulator.metrics.record import STORE_METRICS, SUPPLIER_METRICS, ReplicationMetrics
 from simulator.scenario.schema import Backorder, Scenario
@@ -207,6 +208,29 @@ def test_progress_reports_every_task_up_to_the_total() -> None:
         run(executor=executor, workers=2, progress=lambda d, t, seen=seen: seen.append((d, t)))
         assert seen[-1] == (18, 18)
         assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def sleepy_simulate(
+    scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
+) -> ReplicationMetrics:
+    time.sleep(0.05)
+    return fake_simulate(scenario, backorder, seed)
+
+
+def test_process_progress_moves_one_replication_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker reports every replication as it ends, not only its whole chunk: with one
+    chunk of 9 replications per worker, progress starts long before a chunk is done."""
+    monkeypatch.setattr(executors, "CHUNKS_PER_WORKER", 1)
+    start = time.perf_counter()
+    seen: list[tuple[int, int, float]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total, time.perf_counter() - start))
+
+    run(executor="process", workers=2, simulate=sleepy_simulate, progress=progress)
+    assert [(d, t) for d, t, _ in seen] == [(k, 18) for k in range(1, 19)]
+    first, last = seen[0][2], seen[-1][2]
+    assert first < 0.5 * last  # per chunk, the first report would come with the first chunk
 
 
 def test_a_failing_replication_says_where() -> None:

@@ -125,7 +125,7 @@ def test_anchors_and_merge_keys(tmp_path: Path) -> None:
 
 def test_yaml_syntax_error() -> None:
     assert problems("bad/syntax_error.yaml") == [
-        "bad/syntax_error.yaml:5: invalid YAML: mapping values are not allowed here (column 14)"
+        "bad/syntax_error.yaml:5:14: YAML syntax: a ':' inside a value (put the value in quotes)"
     ]
 
 
@@ -647,15 +647,15 @@ def test_set_problems_name_the_key_as_typed() -> None:
             "name=[unclosed",
         ),
     ) == [
-        "--set policies.nope.backorder.allow: no policy named 'nope' (policies are: "
+        "--set policies.nope.backorder.allow: unknown policy 'nope' (policies are: "
         "lost-sales, backorder-all, honest-eta, honest-eta-no-backup)",
         "--set replications: expected KEY=VALUE (no '=' found)",
         "--set products.widget.price.currency: cannot set inside products.widget.price: "
         "it holds 40, not a mapping",
-        "--set policies.honest_eta.backorder.allow: no policy named 'honest_eta' "
+        "--set policies.honest_eta.backorder.allow: unknown policy 'honest_eta' "
         "(did you mean 'honest-eta'?)",
-        "--set name: cannot read the value '[unclosed': invalid YAML: expected ',' or ']', "
-        "but got '<stream end>' (column 10), while parsing a flow sequence at line 1",
+        "--set name: cannot read the value '[unclosed': YAML syntax: an unclosed bracket "
+        "('[' opened here, never closed), or a missing ','",
         "--set products.widget.demand: unknown key 'rate_per_dya' (did you mean 'rate_per_day'?)",
         "--set policies.honest-eta.backorder.max_backlog_units: "
         'must be a whole number >= 0, got "lots"',
@@ -677,9 +677,12 @@ def test_set_that_creates_a_block_is_where_its_problems_are() -> None:
         "--set suppliers.acme.disruptons: unknown key 'disruptons' (did you mean 'disruptions'?)"
     ]
     assert problems("good/minimal.yaml", ("suppliers.newco.unit_cost=3",)) == [
+        "--set suppliers.newco.unit_cost: unknown supplier 'newco' (suppliers are: acme)"
+    ]
+    assert problems("good/minimal.yaml", ("suppliers.newco={unit_cost: 3}",)) == [
         "good/minimal.yaml:5: products.widget: no sourcing, and there are 2 suppliers "
         "(acme, newco): add sourcing: {suppliers: [...]} here, or a default sourcing: at the top",
-        "--set suppliers.newco: lead_time_days: required key missing",
+        "--set suppliers.newco.lead_time_days: required key missing",
     ]
     key = "policies.backorders.overrides.products.widget.sourcing"
     assert problems("good/minimal.yaml", (f"{key}.rule=failover",)) == [

@@ -62,7 +62,8 @@ def s(mean: float, half: float, n: int = 10) -> Summary:
         ("holding_cost", s(-1234.5, 20.0), "-1,234 ± 20"),
         ("revenue", s(12.5, 0.31), "12.50 ± 0.31"),
         ("mean_wait_days", s(4.372, 0.211), "4.37 ± 0.21"),
-        ("units_demanded", s(12345.67, 85.24), "12,345.7 ± 85.2"),
+        ("units_demanded", s(12345.67, 85.24), "12,346 ± 85"),
+        ("units_demanded", s(345.67, 85.24), "345.7 ± 85.2"),
         ("fill_rate", Summary(0.5, None, None, None, 1), "0.500"),
         ("fill_rate", EMPTY, "n/a"),
     ],
@@ -83,24 +84,64 @@ def test_no_negative_zero() -> None:
 def test_table_has_policies_as_columns_and_metrics_as_rows(result: RunResult) -> None:
     text = render_table(result)
     lines = text.splitlines()
-    assert lines[0].startswith("Holiday rush: 3 replications, seed 2024, window 335 days")
+    assert lines[0].startswith("Holiday rush: 3 replications per policy, seed 2024, window 335")
     header = next(line for line in lines if "lost-sales" in line)
     assert header.index("lost-sales") < header.index("honest-eta")
     fill = next(line for line in lines if line.strip().startswith("fill_rate"))
     assert "0.910 ± 0.025" in fill
     assert "0.960 ± 0.127 (n=2)" in fill
-    wait = next(line for line in lines if line.strip().startswith("mean_wait_days"))
-    assert wait.split()[1:] == ["n/a", "n/a"]
-    assert "Product gadget" in text
-    assert any(line.strip().startswith("acme: orders") for line in lines)
+    profit = next(line for line in lines if line.strip().startswith("profit"))
+    assert "151.0k ± 2.5k" in profit
+    # undefined for every policy: a default row that cannot say anything is left out
+    assert not any(line.strip().startswith("mean_wait_days") for line in lines)
+    titles = [line for line in lines if line in ("service", "waiting", "stock", "money")]
+    assert titles == ["service", "money"]
+    assert "products: fill_rate" in lines
+    assert any(line.split()[:1] == ["gadget"] for line in lines)
     assert "\x1b" not in text  # no colour codes
     assert text == result.table()
+    assert max(len(line) for line in lines) <= 80
 
 
-def test_table_of_one_product_has_no_product_section(result: RunResult) -> None:
-    for p in result.policies.values():
-        del p.products["gadget"]
-    assert "Product" not in render_table(result)
+def test_table_all_shows_every_metric_and_suppliers(result: RunResult) -> None:
+    text = render_table(result, all_metrics=True)
+    wait = next(line for line in text.splitlines() if line.strip().startswith("mean_wait_days"))
+    assert wait.split()[1:] == ["n/a", "n/a"]
+    assert "supplier acme" in text
+    assert any(line.strip().startswith("orders") for line in text.splitlines())
+
+
+def test_table_metrics_pick_rows_in_order(result: RunResult) -> None:
+    text = render_table(result, metrics=["profit", "fill_rate", "spend"])
+    rows = [line.split()[0] for line in text.splitlines() if line[:3].strip() and line[:2] == "  "]
+    # under their headings (service before money), the order given within each
+    assert rows == ["fill_rate", "profit", "acme", "widget", "gadget"]  # "acme spend"
+    assert "products: profit" in text
+
+
+def test_table_products_adds_a_table_per_product(result: RunResult) -> None:
+    text = render_table(result, products=True)
+    assert "product widget" in text and "product gadget" in text
+    assert "products: fill_rate" not in text
+
+
+def test_table_blocks_of_columns_fit_the_width() -> None:
+    names = [f"policy-number-{k}" for k in range(9)]
+    wide = RunResult(
+        scenario="A scenario with a long name that has to wrap onto a second line",
+        seed=1,
+        replications=3,
+        window_days=10.0,
+        policies={n: policy(n, [0.9, 0.8, 0.7], [1e6, 2e6, 3e6]) for n in names},
+    )
+    for width in (80, 60, 120):
+        lines = render_table(wide, width=width).splitlines()
+        assert max(len(line) for line in lines) <= width
+        header = " ".join(lines)
+        assert all(name.split("-")[-1] in header for name in names)
+        fills = [line for line in lines if line.strip().startswith("fill_rate")]
+        assert sum(line.count("0.800") for line in fills) == len(names)  # every policy once
+        assert len(fills) > 1  # in several blocks
 
 
 def test_json_has_the_design_shape_and_nulls(result: RunResult) -> None:

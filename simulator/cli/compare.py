@@ -1,0 +1,80 @@
+"""``backorder-sim compare FILE``: run the policies, then paired differences against the
+baseline, a ranking by the objective, a sentence per policy and a recommendation."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from simulator.cli.common import (
+    check_output_path,
+    emit,
+    fail,
+    load,
+    precision_options,
+    progress_bar,
+    run_options,
+)
+
+
+@click.command("compare")
+@click.argument("file", type=click.Path(path_type=str))
+@click.option(
+    "--objective",
+    metavar="METRIC:max|min",
+    help="Rank by this store metric, larger (max) or smaller (min) better "
+    "(default: the scenario's objective).",
+)
+@precision_options
+@run_options(formats=("table", "json"))
+def command(
+    file: str,
+    objective: str | None,
+    precision: tuple[str, ...],
+    max_replications: int | None,
+    policies: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    sets: tuple[str, ...],
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    output_format: str,
+    out: str | None,
+    quiet: bool,
+) -> None:
+    """Compare the policies of FILE: paired differences against the baseline (the first
+    policy), a ranking by the objective with simultaneous 95% intervals, a sentence per
+    policy and a recommendation."""
+    if out is not None:
+        check_output_path(out, "--out")  # before anything is simulated
+    loaded = load(file, sets)
+    from simulator.api import compare
+    from simulator.experiment.errors import ExperimentError
+    from simulator.experiment.runner import select_policies
+
+    try:
+        chosen = select_policies(loaded.policies, list(policies) or None)
+    except ExperimentError as exc:
+        fail(f"Error: {exc}")
+    count = replications if replications is not None else loaded.scenario.replications
+    show_progress = not quiet and sys.stderr.isatty()
+    try:
+        with progress_bar(show_progress, len(chosen), count) as progress:
+            result = compare(
+                loaded,
+                objective=objective,
+                policies=list(policies) or None,
+                replications=replications,
+                seed=seed,
+                executor=executor,
+                workers=workers,
+                scheduler=scheduler,
+                precision=precision,
+                max_replications=max_replications,
+                progress=progress,
+            )
+    except ExperimentError as exc:
+        fail(f"Error: {exc}")
+    emit(result, output_format, out, quiet)
