@@ -120,7 +120,9 @@ def test_apply_settings_unknown_key_or_bad_value_is_an_error() -> None:
     assert "reorder_point" in line  # the did-you-mean hint
     with pytest.raises(ScenarioError) as info:
         apply_settings(loaded, {"policies.honest-etta.backorder.allow": True})
-    assert str(info.value).startswith("--vary policies.honest-etta.backorder.allow: no policy")
+    assert str(info.value).startswith(
+        "--vary policies.honest-etta.backorder.allow: unknown policy 'honest-etta'"
+    )
     with pytest.raises(ScenarioError) as info:
         apply_settings(loaded, {"horizon_days": -5})
     assert str(info.value).startswith("--vary horizon_days: ")
