@@ -222,6 +222,9 @@ def sweep(
 
         if is_parquet(out):
             require_parquet()
+        folder = os.path.dirname(os.path.abspath(os.fspath(out)))
+        if not os.path.isdir(folder):
+            raise ExperimentError(f"cannot write {os.fspath(out)}: no such directory {folder}")
         count = loaded.scenario.replications if replications is None else replications
         base_seed = loaded.scenario.seed if seed is None else seed
         store = SweepStore(out, fingerprint(loaded, base_seed, count, list(grid)), fresh=fresh)
