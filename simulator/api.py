@@ -211,8 +211,14 @@ def sweep(
             "nothing to vary: give --vary KEY=V1,V2,... or a sweep: block in the scenario"
         )
     for key in grid:
-        if key.split(".")[0] in UNSWEPT:
-            raise ExperimentError(f"--vary {key}: {UNSWEPT[key.split('.')[0]]}")
+        parts = key.split(".")
+        if parts[0] in UNSWEPT:
+            raise ExperimentError(f"--vary {key}: {UNSWEPT[parts[0]]}")
+        if parts == ["policies"] or (parts[0] == "policies" and parts[-1] == "name"):
+            raise ExperimentError(
+                f"--vary {key}: the policies and their names are the same at every point; "
+                "vary a policy's settings instead"
+            )
 
     store = None
     on_chunk = None
