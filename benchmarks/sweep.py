@@ -4,7 +4,7 @@ sweep's overhead against the same replications run as plain model calls in one p
 
 Goals on 2 cores: sweep overhead <= 10%; Dask (2 workers) >= 1.6x serial; pool >= 1.7x.
 
-    python benchmarks/sweep.py [--points 200] [--days 500] [--replications 2] [--workers 2]
+    python benchmarks/sweep.py [--points 200] [--days 3000] [--replications 2] [--workers 2]
                                [--repeat 3]
 
 Each measurement runs in its own child process. The serial sweep writes its CSV (with
@@ -110,7 +110,7 @@ def one_round(common: dict[str, object], args: argparse.Namespace) -> dict[str, 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--points", type=int, default=200)
-    parser.add_argument("--days", type=float, default=500)
+    parser.add_argument("--days", type=float, default=3000)
     parser.add_argument("--replications", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
