@@ -21,18 +21,33 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.api import compare, load_scenario, run, sweep
+    from simulator.api import (
+        compare,
+        fit,
+        load_scenario,
+        optimize,
+        run,
+        sweep,
+        trace,
+        write_report,
+    )
     from simulator.experiment.compare import CompareResult
     from simulator.experiment.errors import ExperimentError
+    from simulator.experiment.optimize_answer import OptimizeResult
     from simulator.experiment.result import PolicyResult, RunResult
     from simulator.experiment.sweep import SweepResult
+    from simulator.fitting import FitResult
+    from simulator.history import HistoryError
     from simulator.metrics.summary import Summary
     from simulator.scenario import LoadedScenario, ScenarioError
 
 __all__ = [
     "CompareResult",
     "ExperimentError",
+    "FitResult",
+    "HistoryError",
     "LoadedScenario",
+    "OptimizeResult",
     "PolicyResult",
     "RunResult",
     "ScenarioError",
@@ -40,9 +55,13 @@ __all__ = [
     "SweepResult",
     "__version__",
     "compare",
+    "fit",
     "load_scenario",
+    "optimize",
     "run",
     "sweep",
+    "trace",
+    "write_report",
 ]
 
 _LAZY: dict[str, str] = {
@@ -50,8 +69,15 @@ _LAZY: dict[str, str] = {
     "CompareResult": "simulator.experiment.compare",
     "load_scenario": "simulator.api",
     "run": "simulator.api",
+    "optimize": "simulator.api",
+    "OptimizeResult": "simulator.experiment.optimize_answer",
     "sweep": "simulator.api",
     "SweepResult": "simulator.experiment.sweep",
+    "fit": "simulator.api",
+    "FitResult": "simulator.fitting",
+    "HistoryError": "simulator.history",
+    "trace": "simulator.api",
+    "write_report": "simulator.api",
     "ExperimentError": "simulator.experiment.errors",
     "PolicyResult": "simulator.experiment.result",
     "RunResult": "simulator.experiment.result",

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from simulator.experiment.compare import (
     CompareResult,
@@ -31,8 +32,13 @@ from simulator.experiment.targets import (
     PrecisionTarget,
     parse_precision,
 )
+from simulator.experiment.trace import TraceResult, trace_replication
 from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
+
+if TYPE_CHECKING:
+    from simulator.experiment.optimize_answer import OptimizeResult
+    from simulator.fitting import FitResult
 
 
 def load_scenario(
@@ -260,3 +266,132 @@ UNSWEPT = {
     "sweep": "the sweep: block cannot vary itself",
 }
 """Top-level keys a sweep cannot vary, and why."""
+
+
+def fit(
+    orders: str | os.PathLike[str],
+    deliveries: str | os.PathLike[str] | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+) -> FitResult:
+    """Fit demand (per product) and lead times (per supplier) from the planner's own CSVs.
+
+    ``orders`` has one row per customer order (``time``, ``product``, ``quantity``,
+    ``in_stock``), ``deliveries`` one per supplier order (``supplier``, ``product``,
+    ``ordered``, ``received``, ``quantity``); ``columns`` maps those names to the files' own
+    headers (``{"time": "Order Date"}``). The result's ``fragment_yaml()`` is a scenario
+    fragment to ``extends:``; ``to_dict()`` is the JSON of ``backorder-sim fit --format json``.
+
+    Raises ``HistoryError`` (a ValueError) listing every bad row as ``FILE:LINE: column:
+    message``.
+    """
+    from simulator.fitting import fit_history
+
+    return fit_history(orders, deliveries, columns)
+
+
+def optimize(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    *,
+    vary: Sequence[str] = (),
+    objective: str | None = None,
+    constraints: Sequence[str] = (),
+    budget: int | None = None,
+    indifference: float | None = None,
+    sets: Sequence[str] = (),
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: str = "process",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> OptimizeResult:
+    """Search settings for the best objective under constraints, with a confidence statement.
+
+    The options are those of ``backorder-sim optimize``: ``vary`` holds ``"KEY=START:STOP:STEP"``
+    or ``"KEY=V1,V2,..."`` specs, ``objective`` is ``"METRIC:max"`` or ``"METRIC:min"``,
+    ``constraints`` are ``"METRIC>=VALUE"`` / ``"METRIC<=VALUE"``, ``budget`` caps the
+    replications simulated, ``indifference`` is δ. Each one given replaces the field of the
+    scenario's ``optimize:`` block. ``replications`` are the full replications (the most any
+    candidate gets); ``policies`` default to every policy, each searched on its own. The
+    other options are :func:`run`'s. The result's ``to_dict()`` is the JSON of
+    ``optimize --format json``.
+
+    Raises ``ScenarioError`` for a bad scenario or setting and ``ExperimentError`` for a bad
+    option.
+    """
+    from simulator.experiment.optimize_run import optimize_experiment
+    from simulator.experiment.optimize_spec import build_spec
+
+    loaded = _loaded(scenario, sets)
+    block = loaded.scenario.optimize
+    spec = build_spec(
+        None if block is None else block.model_dump(),
+        loaded.scenario.objective.model_dump(),
+        vary=vary,
+        objective=objective,
+        constraints=constraints,
+        budget=budget,
+        indifference=indifference,
+    )
+    return optimize_experiment(
+        loaded,
+        spec,
+        policies=policies,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+    )
+
+
+def write_report(
+    result: CompareResult,
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    path: str | os.PathLike[str],
+    *,
+    sets: Sequence[str] = (),
+) -> list[Path]:
+    """Write the report of a comparison, as ``compare --report PATH`` does.
+
+    ``scenario`` is what ``result`` was run from (a path, a mapping or a loaded scenario;
+    ``sets`` as for :func:`compare`), needed for its description and the one-replication
+    sample paths. ``path`` ending in ``.html`` gets one self-contained HTML file; ``.md``
+    gets Markdown with its charts as PNG files beside it (``NAME-metrics.png``, ...).
+    Returns the files written, the report first. Needs matplotlib (the ``report`` extra).
+    """
+    from simulator.reporting.report import write_report as write
+
+    return write(result, _loaded(scenario, sets), path)
+
+
+def trace(
+    scenario: str | os.PathLike[str] | Mapping[str, Any] | LoadedScenario,
+    policy: str,
+    *,
+    sets: Sequence[str] = (),
+    replication: int = 1,
+    days: float | None = None,
+    product: str | None = None,
+    seed: int | None = None,
+) -> TraceResult:
+    """One replication of one policy, event by event, as ``backorder-sim trace`` tells it.
+
+    ``result.events`` are the model's own events in time order (plain records: time, kind,
+    product, supplier, customer, units, the levels after, and a ``detail`` dict);
+    ``result.counts()`` adds them up (equal to ``run``'s ``units_*`` metrics for the same
+    replication), ``result.rows()`` gives the CSV columns. ``days`` stops the run early.
+    """
+    loaded = _loaded(scenario, sets)
+    _renderers()
+    return trace_replication(
+        loaded,
+        policy,
+        replication=replication,
+        days=days,
+        product=product,
+        seed=seed,
+    )

@@ -27,6 +27,10 @@ COMMANDS: dict[str, str] = {
     "run": "Run every policy and print each metric's mean and 95% interval.",
     "compare": "Compare policies: paired differences, a ranking and a recommendation.",
     "sweep": "Run every policy at every point of a grid of settings.",
+    "optimize": "Search settings for the best objective under service-level constraints.",
+    "fit": "Fit demand and lead times from CSV history; write a scenario fragment.",
+    "trace": "Tell one replication of one policy as dated events, for teaching.",
+    "schema": "Print the JSON Schema of the scenario file, for editors.",
 }
 """Command name -> its one-line help (shown by ``--help`` without importing the command).
 The command itself is ``simulator.cli.<name>.command``."""

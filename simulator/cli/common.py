@@ -91,7 +91,9 @@ def precision_options(command: F) -> F:
             multiple=True,
             metavar="METRIC=HW",
             help="Add replications until the 95% half-width of METRIC is at most HW "
-            "(repeatable); HW% is relative to the baseline mean's magnitude.",
+            "(repeatable). compare: of each paired difference to the baseline, HW% "
+            "relative to the baseline's mean; run: of each policy's own interval, HW% "
+            "relative to its mean.",
         ),
         click.option(
             "--max-replications",

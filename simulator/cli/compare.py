@@ -4,6 +4,7 @@ baseline, a ranking by the objective, a sentence per policy and a recommendation
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -26,11 +27,19 @@ from simulator.cli.common import (
     help="Rank by this store metric, larger (max) or smaller (min) better "
     "(default: the scenario's objective).",
 )
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=str),
+    metavar="PATH.html|PATH.md",
+    help="Also write a report with charts: one self-contained HTML file, or Markdown with "
+    "its PNG charts beside it.",
+)
 @precision_options
 @run_options(formats=("table", "json"))
 def command(
     file: str,
     objective: str | None,
+    report: str | None,
     precision: tuple[str, ...],
     max_replications: int | None,
     policies: tuple[str, ...],
@@ -49,6 +58,10 @@ def command(
     policy and a recommendation."""
     if out is not None:
         check_output_path(out, "--out")  # before anything is simulated
+    if report is not None:
+        if not report.lower().endswith((".html", ".htm", ".md")):
+            fail(f"Error: --report: {report!r} must end in .html or .md")
+        check_output_path(report, "--report")
     loaded = load(file, sets)
     from simulator.api import compare
     from simulator.experiment.errors import ExperimentError
@@ -77,4 +90,21 @@ def command(
             )
     except ExperimentError as exc:
         fail(f"Error: {exc}")
+    if report is not None:
+        write_report(result, loaded, report, quiet)
     emit(result, output_format, out, quiet)
+
+
+def write_report(result: Any, loaded: Any, path: str, quiet: bool) -> None:
+    """Write the report (and say so on stderr), or exit 1 with one line."""
+    try:
+        from simulator.reporting.report import write_report as write
+    except ImportError as exc:  # matplotlib is the `report` extra
+        fail(f"Error: --report needs matplotlib ({exc}); pip install 'backorder-sim[report]'")
+    try:
+        written = write(result, loaded, path)
+    except OSError as exc:
+        fail(f"Error: cannot write {path}: {exc.strerror or exc}")
+    if not quiet:
+        for file in written:
+            click.echo(f"wrote {file}", err=True)

@@ -144,6 +144,17 @@ class CompareResult:
         text: str = render(self, "json")
         return text
 
+    def _repr_html_(self) -> str:
+        """The recommendation, ranking and paired differences as HTML (Jupyter shows it)."""
+        text: str = render(self, "html")
+        return text
+
+    def to_frame(self) -> Any:
+        """The paired differences against the baseline as a pandas DataFrame, one row per
+        policy and metric (``policy, metric, mean, sd, ci95_low, ci95_high, n``). Needs
+        pandas (the ``frames`` extra); ``result.run.to_frame()`` has the levels."""
+        return render(self, "frame")
+
 
 def compare_result(run: RunResult, objective: Objective) -> CompareResult:
     """What ``run`` says about its policies, ranked by ``objective``."""

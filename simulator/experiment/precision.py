@@ -62,6 +62,20 @@ def measure(
     return checks
 
 
+def _check_targets(checks: Sequence[TargetCheck], result: RunResult, paired: bool) -> None:
+    """An ExperimentError for a relative target that can never be met: the mean it is
+    relative to is 0 or undefined."""
+    for check in checks:
+        if check.wanted is None:
+            target = check.target
+            of = next(iter(result.policies)) if paired else check.subject
+            raise ExperimentError(
+                f"--precision {target}: the mean of {target.metric} for {of} is 0 or "
+                f"undefined, so a relative target cannot be met; give a half-width in the "
+                f"metric's units instead"
+            )
+
+
 def next_count(n: int, checks: Sequence[TargetCheck], cap: int) -> int:
     """How many replications to have after the next batch (see the module docstring)."""
     ratios = []
@@ -109,6 +123,7 @@ def run_to_precision(
             history.append(n)
             result = plan.result(grid)
             checks = measure(result, targets, paired)
+            _check_targets(checks, result, paired)
             if all(check.met for check in checks) or n >= max_replications:
                 break
             goal = next_count(n, checks, max_replications)

@@ -127,3 +127,14 @@ class RunResult:
         """The results as the CSV text ``--format csv`` prints (one row per metric)."""
         text: str = render(self, "csv")
         return text
+
+    def _repr_html_(self) -> str:
+        """The results as an HTML table (Jupyter shows it)."""
+        text: str = render(self, "html")
+        return text
+
+    def to_frame(self, level: str = "store") -> Any:
+        """A pandas DataFrame, one row per policy and metric (``policy, metric, mean, sd,
+        ci95_low, ci95_high, n``); ``level`` ``"products"`` or ``"suppliers"`` adds a
+        ``product`` or ``supplier`` column. Needs pandas (the ``frames`` extra)."""
+        return render(self, "frame", level=level)

@@ -316,3 +316,12 @@ def store_metrics(t: Totals) -> dict[str, Value]:
         "units_cancelled": float(t.cancelled),
         "open_backlog_units_end": float(t.open_end),
     }
+
+
+def coarse_wait_hist(hist: Counter[int], width: float) -> dict[int, int]:
+    """A wait histogram (bins of ``WAIT_BIN_DAYS``) re-binned to bins of ``width`` days."""
+    per = max(1, round(width / WAIT_BIN_DAYS))
+    out: dict[int, int] = {}
+    for b, units in hist.items():
+        out[b // per] = out.get(b // per, 0) + units
+    return dict(sorted(out.items()))

@@ -100,3 +100,11 @@ class ReplicationMetrics:
     """Per product id, keys STORE_METRICS."""
     suppliers: dict[str, dict[str, Value]] = field(default_factory=dict)
     """Per supplier id, keys SUPPLIER_METRICS."""
+    wait_hist: dict[int, int] = field(default_factory=dict)
+    """Store level: backordered units shipped in the window, by wait, in bins of
+    ``WAIT_HIST_DAYS``: bin b holds waits in [b·w, (b+1)·w). For charts; small whatever
+    the horizon."""
+
+
+WAIT_HIST_DAYS = 0.1
+"""Width of a bin of :attr:`ReplicationMetrics.wait_hist`."""

@@ -23,17 +23,19 @@ import numpy as np
 import simpy
 from simpy.events import Event
 
-from simulator.metrics.ledger import Totals, store_metrics
-from simulator.metrics.record import ReplicationMetrics
+from simulator.metrics.ledger import Totals, coarse_wait_hist, store_metrics
+from simulator.metrics.record import WAIT_HIST_DAYS, ReplicationMetrics
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.customers import BLOCK, CustomerSource, customer_process
+from simulator.model.history_arrivals import HistoryArrivals
+from simulator.model.observe import Observation, Observer
 from simulator.model.store import Store
 from simulator.model.suppliers import Supplier, pooled_metrics
 from simulator.policies.backorder import BackorderPolicy
 from simulator.policies.replenishment import make_replenishment
 from simulator.policies.sourcing import make_sourcing
-from simulator.scenario.schema import Backorder, Scenario
+from simulator.scenario.schema import Backorder, HistoryDemand, Scenario
 from simulator.streams import RandomStreams
 
 
@@ -90,8 +92,16 @@ def independent_parts(scenario: Scenario) -> list[list[str]]:
     return list(groups.values())
 
 
-def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence) -> Model:
-    """Build the SimPy model of ``scenario`` under ``backorder``, with ``seed``'s streams."""
+def build(
+    scenario: Scenario,
+    backorder: Backorder,
+    seed: np.random.SeedSequence,
+    observer: Observer | None = None,
+) -> Model:
+    """Build the SimPy model of ``scenario`` under ``backorder``, with ``seed``'s streams.
+
+    With an ``observer``, the model tells it every event (:mod:`simulator.model.observe`).
+    """
     streams = RandomStreams(seed)
     policy = BackorderPolicy(backorder, scenario.customers)
     mean_lead = {
@@ -136,12 +146,36 @@ def build(scenario: Scenario, backorder: Backorder, seed: np.random.SeedSequence
             )
             store.alone = len(group) == 1
             stores[pid] = store
-            sources[pid] = CustomerSource(
-                pid, product.demand, scenario.customers, store, streams, block
-            )
+            if isinstance(product.demand, HistoryDemand):
+                sources[pid] = HistoryArrivals(
+                    pid,
+                    product.demand,
+                    scenario.customers,
+                    store,
+                    streams,
+                    scenario.horizon_days,
+                    block,
+                )
+            else:
+                sources[pid] = CustomerSource(
+                    pid, product.demand, scenario.customers, store, streams, block
+                )
         parts.append(Part(env, clock, stores, suppliers, sources))
     all_stores = {pid: store for part in parts for pid, store in part.stores.items()}
+    if observer is not None:
+        _observe(parts, Observation(observer))
     return Model(parts, {pid: all_stores[pid] for pid in scenario.products}, copies)
+
+
+def _observe(parts: list[Part], observation: Observation) -> None:
+    """Attach ``observation`` to every store and supplier; serve customers one by one."""
+    for part in parts:
+        for store in part.stores.values():
+            observation.attach_store(store)
+        for source in part.customers.values():
+            source.plain = False  # no runs booked in one step: every customer is told
+        for supplier in part.suppliers.values():
+            observation.attach_supplier(supplier)
 
 
 def _periodic_reviews(store: Store, clock: Clock) -> Generator[Event, Any, None]:
@@ -195,8 +229,10 @@ def run_model(model: Model) -> ReplicationMetrics:
         if collecting:
             gc.enable()
     product_totals = {pid: store.totals() for pid, store in model.stores.items()}
+    pooled = Totals.pooled(list(product_totals.values()))
     return ReplicationMetrics(
-        store=store_metrics(Totals.pooled(list(product_totals.values()))),
+        store=store_metrics(pooled),
+        wait_hist=coarse_wait_hist(pooled.wait_hist, WAIT_HIST_DAYS),
         products={pid: store_metrics(t) for pid, t in product_totals.items()},
         suppliers={sid: pooled_metrics(copies) for sid, copies in model.suppliers.items()},
     )

@@ -14,6 +14,7 @@ from simulator.model import clock as prio
 from simulator.model.books import WindowBooks
 from simulator.model.clock import Clock
 from simulator.model.eta import EtaQuotes
+from simulator.model.observe import Observation
 from simulator.model.runs import RunBooking
 from simulator.model.suppliers import SupplyOrder
 from simulator.policies.allocation import REGISTRY as BACKLOGS
@@ -51,6 +52,7 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         "id",
         "informed_patience_factor",
         "need_eta",
+        "observer",
         "on_hand",
         "on_hand_acc",
         "on_order",
@@ -142,6 +144,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         self.window_customers = CustomerLedger()
         self.customers = self.warmup_customers
         """The ledger of customers ordering now: the window's from the warm-up snapshot on."""
+        self.observer: Observation | None = None
+        """Told what happens, when the model is observed (:mod:`simulator.model.observe`)."""
         self._areas_at_warmup = (0.0, 0.0, 0.0, 0.0)
         self._flows_at_warmup = (0, 0, 0)
         """Shipped, received and on hand at the start of the window."""
@@ -326,6 +330,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         if shipped:
             self._change(now, on_hand=-shipped, backlog=-shipped)
             self.shipped += shipped
+            if self.observer is not None:
+                self.observer.shipped(self)
 
     def _ship_backorder(self, entry: BackorderEntry, units: int, now: float) -> None:
         """Book ``units`` shipped to ``entry`` (the caller moves the stock levels)."""
@@ -343,6 +349,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         entry.remaining = 0
         self._change(now, backlog=-units)
         entry.ledger.cancelled += units
+        if self.observer is not None:
+            self.observer.cancelled(self, entry, units)
         if entry.first_quote is not None and now > entry.first_quote + ON_TIME_TOLERANCE:
             entry.ledger.late(units, now - entry.first_quote)
         self._allocate(now)
@@ -354,7 +362,9 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
             return
         self.clock.now = now = self.clock.env.now
         eta = self.eta(now, self._units_ahead(entry.key) + entry.remaining)
-        entry.quote = max(eta, now + self.policy.eta_update_min_days)
+        previous, entry.quote = entry.quote, max(eta, now + self.policy.eta_update_min_days)
+        if self.observer is not None:
+            self.observer.quote_updated(self, entry, previous)
         self.clock.call(entry.quote, prio.CANCELLATION, self._quote_passed, entry)
         if entry.deadline < math.inf:
             entry.deadline = now + (entry.deadline - now) * self.informed_patience_factor
@@ -369,6 +379,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
 
     def periodic_review(self, _: object = None) -> None:
         self.clock.now = self.clock.env.now
+        if self.observer is not None:
+            self.observer.reviewed(self)
         self.review()
 
     def _place(self, quantity: int) -> None:
@@ -387,6 +399,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
                 if supplier is not self.primary:
                     self.backup_units += units
             supplier.place(order)
+            if self.observer is not None:
+                self.observer.placed(self, order)
 
     def receive(self, order: SupplyOrder) -> None:
         """A supplier delivers ``order``."""
@@ -401,6 +415,8 @@ class Store(RunBooking, EtaQuotes, WindowBooks):
         self.on_order -= units
         self.on_order_acc += units * now
         self.received += units
+        if self.observer is not None:
+            self.observer.delivered(self, order)
         self._allocate(now)
         if self.continuous:
             self.review()

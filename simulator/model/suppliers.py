@@ -24,6 +24,7 @@ from simulator.scenario.schema import Supplier as SupplierSpec
 from simulator.streams import RandomStreams
 
 if TYPE_CHECKING:
+    from simulator.model.observe import Observation
     from simulator.model.store import Store
 
 
@@ -91,6 +92,8 @@ class Supplier:
         self.lead_time_sum = 0.0
         self.received = 0
         self._streams = streams
+        self.observer: Observation | None = None
+        """Told of disruptions, when the model is observed (:mod:`simulator.model.observe`)."""
 
     # -- orders ------------------------------------------------------------------------------
     def unit_cost(self, product_id: str) -> float:
@@ -191,11 +194,15 @@ class Supplier:
         self.down = True
         self.down_until = until
         self._down_since = now
+        if self.observer is not None:
+            self.observer.disruption(self, True)
 
     def _go_up(self) -> None:
         self.clock.now = now = self.clock.env.now
         self.down = False
         self._down_acc += now - self._down_since
+        if self.observer is not None:
+            self.observer.disruption(self, False)
         self._start_queued()
         held, self.held = self.held, []
         for order in held:

@@ -1,8 +1,8 @@
 """Reporting: tables for people, JSON and CSV for programs, and atomic file output.
 
 Importing this package registers its renderers with :mod:`simulator.experiment.rendering`,
-so that results offer ``table()``, ``to_json()`` and ``to_csv()``. Names are imported on
-first use, so that a command that prints no table does not pay for importing rich.
+so that results offer ``table()``, ``to_json()`` and ``to_csv()``. It stays light: the
+modules that draw tables (and import rich) load when first used.
 """
 
 from __future__ import annotations

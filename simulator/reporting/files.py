@@ -9,8 +9,10 @@ import stat
 from pathlib import Path
 
 
-def atomic_write(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
-    """Write ``text`` to ``path`` so that it is replaced in one step.
+def atomic_write(
+    path: str | os.PathLike[str], text: str | bytes, *, encoding: str = "utf-8"
+) -> None:
+    """Write ``text`` (or bytes) to ``path`` so that it is replaced in one step.
 
     The text goes to a temporary file in the same directory, is flushed and fsynced, and then
     renamed over ``path`` with :func:`os.replace`. If anything fails before the rename, the
@@ -26,10 +28,16 @@ def atomic_write(path: str | os.PathLike[str], text: str, *, encoding: str = "ut
         mode = None
     tmp, fd = _create_temp(directory, target.name)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as binary:
+                binary.write(text)
+                binary.flush()
+                os.fsync(binary.fileno())
+        else:
+            with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, target)

@@ -1,7 +1,9 @@
 """Which reporting function renders which result: registered with the experiment layer's
 renderer registry, so results stay plain data and still render themselves in a notebook.
 
-A new rendering (an HTML view for ``_repr_html_``, a data frame) is one more line here.
+Each renderer imports its module when first called, so registering costs nothing at
+start-up (a run does not pay for rich). A new rendering (an HTML view for
+``_repr_html_``, a data frame for ``to_frame()``) is one more line in :data:`RENDERERS`.
 """
 
 from __future__ import annotations
@@ -12,26 +14,38 @@ from typing import Any
 from simulator.experiment.compare import CompareResult
 from simulator.experiment.rendering import Renderer, register_renderer
 from simulator.experiment.result import RunResult
+from simulator.experiment.trace import TraceResult
+
+RENDERERS: list[tuple[type, str, str]] = [
+    (RunResult, "table", "simulator.reporting.table:render_table"),
+    (RunResult, "terminal", "simulator.reporting.table:print_tables"),
+    (RunResult, "json", "simulator.reporting.formats:to_json"),
+    (RunResult, "csv", "simulator.reporting.formats:to_csv"),
+    (CompareResult, "table", "simulator.reporting.comparison:render_comparison"),
+    (CompareResult, "terminal", "simulator.reporting.comparison:print_comparison"),
+    (CompareResult, "json", "simulator.reporting.formats:to_json"),
+    (RunResult, "html", "simulator.reporting.notebook:run_html"),
+    (RunResult, "frame", "simulator.reporting.notebook:run_frame"),
+    (CompareResult, "html", "simulator.reporting.notebook:compare_html"),
+    (CompareResult, "frame", "simulator.reporting.notebook:compare_frame"),
+    (TraceResult, "html", "simulator.reporting.notebook:trace_html"),
+    (TraceResult, "frame", "simulator.reporting.notebook:trace_frame"),
+]
+"""(result class, kind, ``module:function``) for every renderer of this layer."""
 
 
-def _lazy(module: str, name: str) -> Renderer:
-    """A renderer that imports ``simulator.reporting.<module>`` only when first called, so
-    that importing the reporting layer stays cheap (rich, matplotlib load on use)."""
+def _lazy(target: str) -> Renderer:
+    """A renderer that imports ``module:function`` when first called."""
+    module, _, name = target.partition(":")
 
-    def renderer(obj: Any, **options: Any) -> Any:
-        function = getattr(importlib.import_module(f"simulator.reporting.{module}"), name)
-        return function(obj, **options)
+    def renderer(result: Any, **options: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(result, **options)
 
-    renderer.__name__ = name
+    renderer.__qualname__ = renderer.__name__ = name
     return renderer
 
 
 def register_all() -> None:
     """Register every renderer of the reporting layer (idempotent)."""
-    register_renderer(RunResult, "table", _lazy("table", "render_table"))
-    register_renderer(RunResult, "json", _lazy("formats", "to_json"))
-    register_renderer(RunResult, "csv", _lazy("formats", "to_csv"))
-    register_renderer(RunResult, "terminal", _lazy("table", "print_tables"))
-    register_renderer(CompareResult, "terminal", _lazy("comparison", "print_comparison"))
-    register_renderer(CompareResult, "json", _lazy("formats", "to_json"))
-    register_renderer(CompareResult, "table", _lazy("comparison", "render_comparison"))
+    for cls, kind, target in RENDERERS:
+        register_renderer(cls, kind, _lazy(target))

@@ -75,6 +75,34 @@ def check_references(data: Any) -> list[Issue]:
                     f"unknown metric '{metric}'{hint(metric, STORE_METRICS)}",
                 )
             )
+    issues += _optimize_metrics(data.get("optimize"))
+    return issues
+
+
+def _optimize_metrics(block: Any) -> list[Issue]:
+    """Unknown metric names in the ``optimize:`` block's objective and constraints."""
+    if not isinstance(block, dict):
+        return []
+    issues = []
+    objective = block.get("objective")
+    metric = objective.get("metric") if isinstance(objective, dict) else None
+    if isinstance(metric, str) and metric not in STORE_METRICS:
+        issues.append(
+            Issue(
+                ("optimize", "objective", "metric"),
+                f"unknown metric '{metric}'{hint(metric, STORE_METRICS)}",
+            )
+        )
+    constraints = block.get("constraints")
+    for index, text in enumerate(constraints if isinstance(constraints, list) else []):
+        name = text.split(">=")[0].split("<=")[0].strip() if isinstance(text, str) else None
+        if name and (">=" in text or "<=" in text) and name not in STORE_METRICS:
+            issues.append(
+                Issue(
+                    ("optimize", "constraints", index),
+                    f"unknown metric '{name}'{hint(name, STORE_METRICS)}",
+                )
+            )
     return issues
 
 

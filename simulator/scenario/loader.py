@@ -7,7 +7,9 @@ The steps, in order:
 2. follow ``extends:`` (a path relative to the file that names it), parents first, and
    deep-merge each child over its parent: mappings merge key by key, lists and scalars
    replace, the child wins;
-3. apply each ``--set KEY=VALUE`` item (see :func:`simulator.scenario.merge.apply_set`);
+3. apply each ``--set KEY=VALUE`` item (see :func:`simulator.scenario.merge.apply_set`),
+   then find and read the history files the data names (demand ``history:``, empirical
+   lead times from a ``history:``; see :mod:`simulator.scenario.histories`);
 4. validate with the schema, then the cross-checks (supplier names, sourcing, objective
    metric, policy names, what ``overrides`` may touch) and the schema's cross-key rules
    on the plain data, so that ``warmup_days < horizon_days``, ``s < S`` and the like are
@@ -41,6 +43,7 @@ from simulator.scenario.checks import (
     check_rules,
 )
 from simulator.scenario.errors import DICT_FILE, SET_FILE, Problem, ScenarioError, show_value
+from simulator.scenario.histories import resolve_histories
 from simulator.scenario.merge import apply_set, deep_merge, drop_leftovers, merge_lines, plain
 from simulator.scenario.paths import KeyPath, LineMap, get_at, nearest, render_path, under
 from simulator.scenario.schema import Backorder, Scenario
@@ -285,6 +288,9 @@ def _finish(
             _problem(path, where, message, raw, lines, set_keys, created, collector)
         )
 
+    found, unresolved = resolve_histories(raw, lines)
+    collector.problems += found
+    collector.suppressed |= unresolved
     scenario, issues = _validate(raw)
     issues += check_policies(raw)
     for issue in issues:

@@ -78,6 +78,32 @@ def drop_leftovers(data: Any, in_layer: Callable[[KeyPath], bool]) -> list[KeyPa
             if key in block and rule != used_by and not in_layer((*path, key)):
                 del block[key]
                 dropped.append((*path, key))
+    return dropped + _demand_leftovers(data, in_layer)
+
+
+RATE_KEYS = ("rate_per_day", "order_size", "seasonality")
+"""Keys of a rate-based demand block."""
+HISTORY_KEYS = ("history", "product", "mode", "block_days", "start")
+"""Keys of a history-based demand block."""
+
+
+def _demand_leftovers(data: Any, in_layer: Callable[[KeyPath], bool]) -> list[KeyPath]:
+    """A demand block the latest layer switched between a rate (``rate_per_day``) and a
+    history (``history``) loses the other form's keys that the layer did not write."""
+    dropped: list[KeyPath] = []
+    for path in _sourcing_paths(data):
+        if path[-1] != "sourcing" or len(path) < 3 or path[-3] != "products":
+            continue
+        demand_path = (*path[:-1], "demand")
+        block = get_at(data, demand_path)[1]
+        if not isinstance(block, dict):
+            continue
+        for key, other in (("history", RATE_KEYS), ("rate_per_day", HISTORY_KEYS)):
+            if key in block and in_layer((*demand_path, key)):
+                for old in other:
+                    if old in block and not in_layer((*demand_path, old)):
+                        del block[old]
+                        dropped.append((*demand_path, old))
     return dropped
 
 

@@ -13,6 +13,7 @@ file) is invalid, which stops pydantic before the model validator.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -54,7 +55,9 @@ def known(*values: Any) -> bool:
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, values are not coerced from strings."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
 
     cross_keys: ClassVar[tuple[str, ...]] = ()
     """The keys :meth:`cross_checks` reads."""
@@ -149,6 +152,55 @@ class Demand(Strict):
         if problem:
             raise ValueError(problem)
         return value
+
+
+def _history_start(value: Any) -> Any:
+    """``start:`` as a date-time (a YAML date, date-time or ISO text) or a number of days."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"must be a date (YYYY-MM-DD), a date-time or a number of days, got {value!r}")
+
+
+class HistoryDemand(Strict):
+    """Demand taken from an orders history (a CSV file) instead of a rate."""
+
+    history: Annotated[str, Field(min_length=1)]
+    """The orders CSV (as for ``fit``), relative to the scenario file; a local file."""
+    product: Annotated[str, Field(min_length=1)] | None = None
+    """The product whose orders are used (default: this product's own id)."""
+    mode: Literal["replay", "bootstrap"] = "replay"
+    """``replay``: the recorded orders, the same in every replication; ``bootstrap``: each
+    replication resamples whole blocks of `block_days` days of the history."""
+    block_days: Annotated[int, Field(ge=1)] = 7
+    """Length of the blocks a bootstrap resamples."""
+    start: Annotated[dt.datetime | float | None, BeforeValidator(_history_start)] = None
+    """Day 0 of the history (default: the first day of the file); orders before it are
+    left out."""
+
+
+def _demand_kind(value: Any) -> str:
+    """Which form of ``demand`` a value is: with ``history:`` it is a history, else a rate."""
+    if isinstance(value, HistoryDemand) or (isinstance(value, dict) and "history" in value):
+        return "history"
+    return "rate"
+
+
+DemandSpec = Annotated[
+    Annotated[Demand, Tag("rate")] | Annotated[HistoryDemand, Tag("history")],
+    Discriminator(_demand_kind),
+]
+"""A product's demand: a rate (``rate_per_day``, ...) or a history (``history: FILE``)."""
 
 
 class _Review(Strict):
@@ -274,7 +326,7 @@ class Product(Strict):
     """What one unit costs to buy, where its supplier gives no ``unit_cost`` for it
     (absent: 0)."""
     initial_on_hand: Annotated[int, Field(ge=0)] = 0
-    demand: Demand
+    demand: DemandSpec
     replenishment: ReplenishmentSpec
     sourcing: SourcingSpec | None = None
     """Absent: the scenario's default `sourcing:`, else the only supplier."""
@@ -447,6 +499,37 @@ class Objective(Strict):
     goal: Literal["max", "min"] = "max"
 
 
+CONSTRAINT_PATTERN = (
+    r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(>=|<=)\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+)
+"""A constraint of `optimize`: ``METRIC>=VALUE`` or ``METRIC<=VALUE``."""
+
+
+def _constraint(value: Any) -> Any:
+    import re
+
+    if isinstance(value, str) and not re.match(CONSTRAINT_PATTERN, value):
+        raise ValueError(
+            f"must be METRIC>=VALUE or METRIC<=VALUE, e.g. fill_rate>=0.95, got {value!r}"
+        )
+    return value
+
+
+class OptimizeBlock(Strict):
+    """The search of `optimize`; each of its command-line options replaces one field."""
+
+    vary: dict[str, list[Any] | str] = Field(default_factory=dict)
+    """Each dotted key and its values: a list, or a `START:STOP:STEP` string."""
+    objective: Objective | None = None
+    """What to optimise (default: the scenario's `objective`)."""
+    constraints: list[Annotated[str, BeforeValidator(_constraint)]] = Field(default_factory=list)
+    """Service levels that must hold with 95% confidence, e.g. `fill_rate>=0.95`."""
+    budget: Annotated[int, Field(ge=1)] | None = None
+    """The most replications the search may simulate in all (shared evenly among policies)."""
+    indifference: PosFloat | None = None
+    """δ: the smallest difference in the objective worth telling apart."""
+
+
 class Scenario(Strict):
     """A whole scenario file, after `extends:` and `--set` are applied."""
 
@@ -464,6 +547,8 @@ class Scenario(Strict):
     policies: Annotated[list[Policy], Field(min_length=1)]
     sweep: dict[str, list[Any]] | None = None
     """A grid of `KEY: [values]`, the same as `sweep --vary`."""
+    optimize: OptimizeBlock | None = None
+    """The search of `optimize` (the same fields as its options)."""
 
     cross_keys = ("horizon_days", "warmup_days")
 

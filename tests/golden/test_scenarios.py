@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -195,10 +196,56 @@ def honest_eta(res: RunResult) -> None:
         assert metrics["units_declined"].mean > 0, name
 
 
+def holiday_rush(res: RunResult) -> None:
+    """In a surge, backorders keep sales that lost sales turn away; a cap keeps fewer."""
+    for name in ("backorders", "capped-backorders", "honest-eta"):
+        assert above_zero(paired(res, name, "lost-sales", "eventual_fill_rate")), name
+        assert above_zero(paired(res, name, "lost-sales", "retained_revenue")), name
+    # the cap turns some customers away: fewer backorders, some lost sales
+    assert below_zero(paired(res, "capped-backorders", "backorders", "backorder_rate"))
+    assert above_zero(paired(res, "capped-backorders", "backorders", "lost_sales_rate"))
+    assert below_zero(paired(res, "capped-backorders", "backorders", "retained_revenue"))
+    # waiting customers take the first units of each delivery: fewer ship at once
+    assert below_zero(paired(res, "backorders", "lost-sales", "fill_rate"))
+    eta = res.policies["honest-eta"].metrics
+    assert eta["mean_quoted_wait_days"].n == res.replications
+    assert eta["units_declined"].mean > 0
+    assert res.policies["backorders"].metrics["units_refused"].mean == 0
+
+
+def catalogue(res: RunResult) -> None:
+    """Many products: the store level pools every product's units."""
+    for policy in res.policies.values():
+        assert len(policy.products) >= 50
+        for rep in policy.replications:
+            for metric in ("units_demanded", "units_filled_immediately", "revenue"):
+                pooled = sum(p[metric] or 0.0 for p in rep.products.values())
+                assert rep.store[metric] == pytest.approx(pooled, rel=1e-9), metric
+    assert above_zero(paired(res, "backorders", "lost-sales", "eventual_fill_rate"))
+    assert above_zero(paired(res, "backorders", "lost-sales", "profit"))
+    # prices and demand differ: product revenues spread over more than a factor of 10
+    revenue = [p["revenue"].mean for p in res.policies["lost-sales"].products.values()]
+    assert max(revenue) > 10 * min(r for r in revenue if r > 0)
+
+
+def classroom(res: RunResult) -> None:
+    """The supplier is down from day 12 to day 24; the shop turns to its backup."""
+    for name, policy in res.policies.items():
+        assert policy.suppliers["acme"]["disrupted_days"].mean == pytest.approx(12.0)
+        if name != "lost-sales":
+            # a growing backlog lowers the inventory position: the shop reorders, from quickco
+            assert policy.metrics["backup_share"].ci95_low > 0, name
+    assert above_zero(paired(res, "backorders", "lost-sales", "eventual_fill_rate"))
+    assert res.policies["honest-eta"].metrics["mean_quoted_wait_days"].n == res.replications
+
+
 STORIES: dict[str, Callable[[RunResult], None]] = {
     "quickstart.yaml": quickstart,
     "supplier_disruption.yaml": supplier_disruption,
     "honest_eta.yaml": honest_eta,
+    "holiday_rush.yaml": holiday_rush,
+    "catalogue.yaml": catalogue,
+    "classroom.yaml": classroom,
 }
 """Scenario file -> the check of the story its header comment tells."""
 
@@ -210,3 +257,58 @@ def test_every_scenario_has_a_story() -> None:
 @pytest.mark.parametrize("name", sorted(STORIES))
 def test_scenario_tells_its_story(name: str) -> None:
     STORIES[name](result(name))
+
+
+# -- stored summaries -------------------------------------------------------------------------
+
+GOLDEN_DIR = Path(__file__).resolve().parent / "summaries"
+GOLDEN_REPLICATIONS = 2
+GOLDEN_METRICS = (
+    "fill_rate",
+    "eventual_fill_rate",
+    "lost_sales_rate",
+    "cancellation_rate",
+    "mean_wait_days",
+    "p90_wait_days",
+    "mean_on_hand_units",
+    "replenishment_orders",
+    "retained_revenue",
+    "profit",
+    "units_demanded",
+)
+"""What the stored summary of each scenario holds: these metrics' means, per policy, over
+its first GOLDEN_REPLICATIONS replications."""
+
+
+def golden_summary(path: Path) -> dict[str, dict[str, float | None]]:
+    res = run(path, replications=GOLDEN_REPLICATIONS, executor="serial")
+    return {
+        name: {m: policy.metrics[m].mean for m in GOLDEN_METRICS}
+        for name, policy in res.policies.items()
+    }
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
+def test_scenario_summary_matches_the_stored_one(path: Path) -> None:
+    """The first replications of each scenario give the stored summary, to rounding.
+
+    Runs depend on the seed alone, so a change here means the model or the scenario
+    changed: if on purpose, regenerate with ``GOLDEN_UPDATE=1 pytest tests/golden`` and
+    say why in the commit.
+    """
+    stored_path = GOLDEN_DIR / f"{path.stem}.json"
+    got = golden_summary(path)
+    if os.environ.get("GOLDEN_UPDATE"):
+        GOLDEN_DIR.mkdir(exist_ok=True)
+        stored_path.write_text(json.dumps(got, indent=2) + "\n", encoding="utf-8")
+    stored = json.loads(stored_path.read_text(encoding="utf-8"))
+    assert list(got) == list(stored)
+    for name, metrics in stored.items():
+        for metric, value in metrics.items():
+            if value is None:
+                assert got[name][metric] is None, (name, metric)
+            else:
+                assert got[name][metric] == pytest.approx(value, rel=1e-6, abs=1e-9), (
+                    name,
+                    metric,
+                )

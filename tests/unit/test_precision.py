@@ -148,3 +148,9 @@ def test_next_count_grows_by_the_predicted_need_within_bounds() -> None:
     assert next_count(10, [check(10.01)], 1000) == 11  # at least one more
     assert next_count(10, [check(None)], 1000) == 20  # no interval yet: double
     assert next_count(10, [check(100.0)], 13) == 13  # never past the cap
+
+
+def test_a_relative_target_on_a_zero_baseline_mean_is_an_error_not_a_run_to_the_cap() -> None:
+    # lost-sales retains no revenue: 2% of 0 can never be met
+    with pytest.raises(ExperimentError, match="retained_revenue for lost-sales is 0"):
+        compare(shop(), executor="serial", replications=2, precision=["retained_revenue=2%"])
