@@ -4,12 +4,14 @@ sweep's overhead against the same replications run as plain model calls in one p
 
 Goals on 2 cores: sweep overhead <= 10%; Dask (2 workers) >= 1.6x serial; pool >= 1.7x.
 
-    python benchmarks/sweep.py [--points 200] [--days 500] [--replications 2] [--workers 2]
+    python benchmarks/sweep.py [--points 200] [--days 3000] [--replications 2] [--workers 2]
+                               [--repeat 3]
 
 Each measurement runs in its own child process. The serial sweep writes its CSV (with
 ``--out``, so the resume bookkeeping is paid for); the others return their rows, which must
-equal the serial ones. The Dask figure is timed on a cluster started before the clock runs
-(the cluster's start-up, a few seconds, is reported apart). The baselines, with each
+equal the serial ones. The Dask figure is timed on a cluster started (as ``--executor
+dask`` starts one, the model preloaded in its workers) before the clock runs; the
+cluster's start-up, a few seconds, is reported apart. The baselines, with each
 point's scenario prepared beforehand: "plain runs" is one serial ``run_experiment`` per
 point (what a loop over ``--set`` values does); "bare model calls" calls the model for
 every (point, replication) and summarises nothing.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -30,17 +33,15 @@ from _measure import child  # noqa: E402
 KEY = "products.item.replenishment.reorder_point"
 
 SWEEP = """
-import hashlib, json, logging, time
+import hashlib, json, time
 from simulator import load_scenario, sweep
 loaded = load_scenario({scenario!r}, sets=["horizon_days={days}", "replications={reps}"])
 vary = ["{key}=10:{stop}:1"]
 scheduler, cluster = None, None
 started = time.perf_counter()
 if {executor!r} == "dask":
-    from distributed import LocalCluster
-    cluster = LocalCluster(n_workers={workers}, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    from simulator.experiment.dask_executor import local_cluster
+    cluster = local_cluster({workers})
     scheduler = cluster.scheduler_address
 cluster_seconds = time.perf_counter() - started
 began = time.perf_counter()
@@ -75,28 +76,11 @@ result = {{"plain_seconds": time.perf_counter() - began}}
 """
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--points", type=int, default=200)
-    parser.add_argument("--days", type=float, default=500)
-    parser.add_argument("--replications", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-    common = {
-        "scenario": str(HERE / "reference.yaml"),
-        "days": args.days,
-        "reps": args.replications,
-        "key": KEY,
-        "stop": 10 + args.points - 1,
-    }
-    print(
-        f"{args.points} points x 1 policy x {args.replications} replications of "
-        f"{args.days:g} days, {os.cpu_count()} cores"
-    )
+def one_round(common: dict[str, object], args: argparse.Namespace) -> dict[str, float | bool]:
+    """Every measurement once, each in its own child; the ratios of this round."""
     calls = child(PLAIN.format(**common, mode="calls"))["result"]["plain_seconds"]
-    print(f"  plain model calls: {calls:.2f} s")
     plain = child(PLAIN.format(**common, mode="runs"))["result"]["plain_seconds"]
-    print(f"  plain runs (one run_experiment per point, serial): {plain:.2f} s")
+    print(f"  plain model calls {calls:.2f} s; plain runs (one per point) {plain:.2f} s")
     runs = {}
     with tempfile.TemporaryDirectory() as folder:
         for executor, workers in (("serial", 1), ("process", args.workers), ("dask", args.workers)):
@@ -114,14 +98,50 @@ def main() -> int:
                 f"{seconds:.2f} s, {args.points / seconds:.1f} points/s{extra}"
             )
     serial = runs["serial"]["sweep_seconds"]
-    same = len({r["digest"] for r in runs.values()}) == 1
+    return {
+        "overhead_runs": serial / plain - 1,
+        "overhead_calls": serial / calls - 1,
+        "process": serial / runs["process"]["sweep_seconds"],
+        "dask": serial / runs["dask"]["sweep_seconds"],
+        "same": len({r["digest"] for r in runs.values()}) == 1,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--points", type=int, default=200)
+    parser.add_argument("--days", type=float, default=3000)
+    parser.add_argument("--replications", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
+    args = parser.parse_args()
+    common: dict[str, object] = {
+        "scenario": str(HERE / "reference.yaml"),
+        "days": args.days,
+        "reps": args.replications,
+        "key": KEY,
+        "stop": 10 + args.points - 1,
+    }
     print(
-        f"sweep overhead vs plain runs: {100 * (serial / plain - 1):+.1f}% (goal <= 10%); "
-        f"vs bare model calls: {100 * (serial / calls - 1):+.1f}%\n"
-        f"process pool / serial: {serial / runs['process']['sweep_seconds']:.2f}x (goal >= 1.7)\n"
-        f"Dask LocalCluster / serial: {serial / runs['dask']['sweep_seconds']:.2f}x "
-        f"(goal >= 1.6)\n"
-        f"identical rows on every executor: {same}"
+        f"{args.points} points x 1 policy x {args.replications} replications of "
+        f"{args.days:g} days, {os.cpu_count()} cores, {args.repeat} rounds"
+    )
+    rounds = []
+    for number in range(args.repeat):
+        print(f"round {number + 1}:")
+        rounds.append(one_round(common, args))
+
+    def median(key: str) -> float:
+        return statistics.median(float(r[key]) for r in rounds)
+
+    same = all(r["same"] for r in rounds)
+    print(
+        f"medians over {args.repeat} rounds:\n"
+        f"  sweep overhead vs plain runs: {100 * median('overhead_runs'):+.1f}% (goal <= 10%); "
+        f"vs bare model calls: {100 * median('overhead_calls'):+.1f}%\n"
+        f"  process pool / serial: {median('process'):.2f}x (goal >= 1.7)\n"
+        f"  Dask LocalCluster / serial: {median('dask'):.2f}x (goal >= 1.6)\n"
+        f"  identical rows on every executor: {same}"
     )
     return 0 if same else 1
 

@@ -225,8 +225,14 @@ def sweep(
             "nothing to vary: give --vary KEY=V1,V2,... or a sweep: block in the scenario"
         )
     for key in grid:
-        if key.split(".")[0] in UNSWEPT:
-            raise ExperimentError(f"--vary {key}: {UNSWEPT[key.split('.')[0]]}")
+        parts = key.split(".")
+        if parts[0] in UNSWEPT:
+            raise ExperimentError(f"--vary {key}: {UNSWEPT[parts[0]]}")
+        if parts == ["policies"] or (parts[0] == "policies" and parts[-1] == "name"):
+            raise ExperimentError(
+                f"--vary {key}: the policies and their names are the same at every point; "
+                "vary a policy's settings instead"
+            )
 
     store = None
     on_chunk = None
@@ -236,6 +242,9 @@ def sweep(
 
         if is_parquet(out):
             require_parquet()
+        folder = os.path.dirname(os.path.abspath(os.fspath(out)))
+        if not os.path.isdir(folder):
+            raise ExperimentError(f"cannot write {os.fspath(out)}: no such directory {folder}")
         count = loaded.scenario.replications if replications is None else replications
         base_seed = loaded.scenario.seed if seed is None else seed
         store = SweepStore(out, fingerprint(loaded, base_seed, count, list(grid)), fresh=fresh)

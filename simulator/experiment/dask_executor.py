@@ -7,8 +7,12 @@ same version of backorder-sim installed.
 
 How the work is sent, following Dask's best practices:
 
-- each distinct scenario is sent to every worker once per run (``Client.scatter(...,
-  broadcast=True)``), and tasks refer to it, so a task carries only its seeds;
+- with no more distinct scenarios than worker threads (a run: every task needs the same
+  few), each is sent once to every worker (``Client.scatter(..., broadcast=True)``) and
+  tasks refer to it, so a task carries only its seeds; with more (a chunk of a sweep:
+  each point's scenario serves a task or two), a scenario travels inside the tasks that
+  need it, once per task rather than once per replication, so that a dying worker cannot
+  take the only copy with it;
 - tasks are grouped so that each worker gets about :data:`CHUNKS_PER_WORKER` of them per
   :meth:`DaskExecutor.run` call (consecutive replications, possibly of several policies or
   grid points), and, once an earlier call (a sweep's first chunk, a first batch of a
@@ -120,7 +124,7 @@ class DaskExecutor(Executor):
             cluster.close()
 
     def _connect(self) -> None:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
         if self.scheduler is not None:
             try:
@@ -130,21 +134,8 @@ class DaskExecutor(Executor):
                     f"cannot connect to the Dask scheduler at {self.scheduler}: {exc}"
                 ) from None
             return
-        count = self.workers or os.cpu_count() or 1
-        # Worker processes inherit a blocked SIGINT: a Ctrl-C is this process's to handle.
         try:
-            with _sigint_blocked(), warnings.catch_warnings():
-                # with the dashboard off, the scheduler's small HTTP server (loopback only)
-                # still tries port 8787 first and warns when another cluster holds it
-                warnings.filterwarnings("ignore", message="Port .* is already in use")
-                self._cluster = LocalCluster(
-                    n_workers=count,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+            self._cluster = local_cluster(self.workers or os.cpu_count() or 1)
         except (OSError, RuntimeError, TimeoutError) as exc:
             raise ExperimentError(f"cannot start a local Dask cluster: {exc}") from None
         self._client = Client(self._cluster, set_as_default=False)
@@ -180,7 +171,11 @@ class DaskExecutor(Executor):
         futures: list[Any] = []
         results: list[TaskResult] = []
         try:
-            scattered = client.scatter(list(scenarios.values()), broadcast=True, hash=False)
+            values = list(scenarios.values())
+            if len(values) <= slots:  # few scenarios, each needed by many tasks
+                sent = client.scatter(values, broadcast=True, hash=False)
+            else:  # a scenario per point, each needed by a task or two: it travels with them
+                sent = values
             for number, group in enumerate(groups):
                 used = sorted({order[id(b.scenario)] for b in group})
                 local = {index: position for position, index in enumerate(used)}
@@ -192,7 +187,7 @@ class DaskExecutor(Executor):
                     client.submit(
                         _run_group,
                         specs,
-                        [scattered[index] for index in used],
+                        [sent[index] for index in used],
                         key=f"backorder-sim-{run_id}-{number}",
                         pure=False,
                         retries=RETRIES,
@@ -222,6 +217,34 @@ class DaskExecutor(Executor):
             _cancel(client, futures)
             raise
         return results
+
+
+PRELOAD = ("simulator.experiment.executors", "simulator.model.simulation")
+"""Modules a local cluster's workers import as they start, so that the first tasks do not
+wait for them."""
+
+
+def local_cluster(workers: int) -> Any:
+    """A ``distributed.LocalCluster`` as the executor starts it: ``workers`` single-threaded
+    worker processes, listening on 127.0.0.1 only, no dashboard, the model preloaded.
+
+    Worker processes inherit a blocked SIGINT: a Ctrl-C is this process's to handle.
+    """
+    from distributed import LocalCluster
+
+    with _sigint_blocked(), warnings.catch_warnings():
+        # with the dashboard off, the scheduler's small HTTP server (loopback only) still
+        # tries port 8787 first, and warns when another cluster holds it
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            preload=list(PRELOAD),
+        )
 
 
 def _groups(batches: Sequence[Batch], size: int) -> list[list[Batch]]:

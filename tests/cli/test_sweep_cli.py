@@ -131,6 +131,16 @@ def test_bad_input_is_one_line(shop: Path, args: list[str], line: str) -> None:
 
 
 @pytest.mark.usefixtures("fake_model")
+def test_out_into_a_missing_directory_fails_before_running(shop: Path, tmp_path: Path) -> None:
+    out = tmp_path / "nowhere" / "grid.csv"
+    result = invoke(
+        "sweep", str(shop), "--vary", f"{PRICE}=1", "--executor", "serial", "--out", str(out)
+    )
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cannot write {out}: no such directory {out.parent}\n"
+
+
+@pytest.mark.usefixtures("fake_model")
 def test_a_mismatch_names_what_differs(shop: Path, tmp_path: Path) -> None:
     out = tmp_path / "grid.csv"
     base = [

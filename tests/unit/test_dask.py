@@ -16,7 +16,8 @@ import pytest
 
 import simulator
 from simulator.experiment import ExperimentError, run_experiment
-from simulator.experiment.dask_executor import DaskExecutor
+from simulator.experiment.dask_executor import DaskExecutor, local_cluster
+from simulator.experiment.sweep import run_sweep
 from simulator.scenario import load_scenario
 
 distributed = pytest.importorskip("distributed")
@@ -34,15 +35,9 @@ overrides), over a short horizon."""
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
-    """One LocalCluster for the module: 2 single-threaded worker processes on 127.0.0.1."""
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=50,
-    ) as local:
+    """One LocalCluster for the module, as the executor starts one: 2 single-threaded worker
+    processes on 127.0.0.1."""
+    with local_cluster(2) as local:
         yield local
 
 
@@ -86,7 +81,8 @@ def test_the_scenario_is_scattered_once_and_tasks_are_grouped(
     cluster: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """4 policies x 8 replications go out as 8 grouped tasks (2 workers x 4), not 32, and
-    each distinct scenario is sent once, to every worker (broadcast); once replications are
+    each distinct scenario is sent once, to every worker (broadcast: there are no more of
+    them than workers); once replications are
     known to be quick, tasks grow to MIN_TASK_SECONDS of work."""
     from simulator.experiment import runner
 
@@ -146,44 +142,77 @@ def test_an_unreachable_scheduler_is_one_clear_error(monkeypatch: pytest.MonkeyP
         run_experiment(loaded, executor="dask", scheduler="tcp://127.0.0.1:9")
 
 
+class Killer:
+    """Kills one worker process of ``cluster`` (SIGKILL) once it is running a task."""
+
+    def __init__(self, cluster: Any) -> None:
+        self.client = distributed.Client(cluster, set_as_default=False)
+        self.pids = self.client.run(os.getpid)
+        self.victim = sorted(self.pids)[0]
+        self.killed = False
+        self.thread = threading.Thread(target=self._kill_when_busy)
+
+    def _kill_when_busy(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.client.processing().get(self.victim):
+                time.sleep(0.2)  # inside a replication
+                os.kill(self.pids[self.victim], signal.SIGKILL)
+                self.killed = True
+                return
+            time.sleep(0.02)
+
+    def __enter__(self) -> Killer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.thread.join()
+        self.client.close()
+
+
 def test_a_worker_killed_mid_run_gives_complete_identical_results(cluster: Any) -> None:
     """Kill one worker process while it runs replications (the slow fake model): Dask runs
     its tasks again on the other worker or the restarted one; the results are complete and
     the same as in-process, or the run fails with the one clear message."""
     loaded = load_scenario(HOLIDAY, (*SHORT[:2], "replications=4"))
-    client = distributed.Client(cluster, set_as_default=False)
-    pids = client.run(os.getpid)
-    victim = sorted(pids)[0]
-    killed: list[bool] = []
-
-    def kill_when_busy() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if client.processing().get(victim):
-                time.sleep(0.2)  # inside a replication
-                os.kill(pids[victim], signal.SIGKILL)
-                killed.append(True)
-                return
-            time.sleep(0.02)
-
-    killer = threading.Thread(target=kill_when_busy)
-    killer.start()
     options: dict[str, Any] = {"policies": ["lost-sales", "backorder-all"]}
     try:
-        dask = run_experiment(
-            loaded,
-            executor="dask",
-            scheduler=cluster.scheduler_address,
-            simulate=cli_fakes.slow_simulate,
-            **options,
-        )
+        with Killer(cluster) as killer:
+            dask = run_experiment(
+                loaded,
+                executor="dask",
+                scheduler=cluster.scheduler_address,
+                simulate=cli_fakes.slow_simulate,
+                **options,
+            )
     except ExperimentError as exc:  # the other acceptable outcome: one clear message
         assert str(exc).startswith("the Dask cluster could not finish the run")
         return
-    finally:
-        killer.join()
-        client.close()
-    assert killed == [True]
+    assert killer.killed
     serial = run_experiment(loaded, executor="serial", simulate=cli_fakes.fake_simulate, **options)
     assert dask.to_dict() == serial.to_dict()
     assert all(len(p.replications) == 4 for p in dask.policies.values())
+
+
+def test_a_worker_killed_mid_sweep_gives_complete_identical_rows(cluster: Any) -> None:
+    """The same for a sweep, where each point's scenario travels inside its tasks."""
+    loaded = load_scenario(HOLIDAY, (*SHORT[:2], "replications=2"))
+    vary = {"products.widget.price": [30, 35, 40, 45]}
+    options: dict[str, Any] = {"policies": ["backorder-all"]}
+    try:
+        with Killer(cluster) as killer:
+            dask = run_sweep(
+                loaded,
+                vary,
+                executor="dask",
+                scheduler=cluster.scheduler_address,
+                simulate=cli_fakes.slow_simulate,
+                **options,
+            )
+    except ExperimentError as exc:
+        assert str(exc).startswith("the Dask cluster could not finish the run")
+        return
+    assert killer.killed
+    serial = run_sweep(loaded, vary, executor="serial", simulate=cli_fakes.fake_simulate, **options)
+    assert dask.rows == serial.rows and len(dask.rows) == 4

@@ -165,6 +165,10 @@ def test_bad_grids_are_refused() -> None:
         simulator.sweep(SHOP, [], executor="serial")
     with pytest.raises(ExperimentError, match="--vary seed: a sweep uses one seed"):
         simulator.sweep(SHOP, ["seed=1,2"], executor="serial")
+    with pytest.raises(
+        ExperimentError, match=re.escape("--vary policies.lost-sales.name: the policies")
+    ):
+        simulator.sweep(SHOP, ["policies.lost-sales.name=a,b"], executor="serial")
     with pytest.raises(simulator.ScenarioError, match=re.escape("--vary products.widget.price: ")):
         simulator.sweep(SHOP, ["products.widget.price=10,-3"], executor="serial")
     assert CALLS == []
