@@ -15,6 +15,8 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from simulator.reporting.formats import safe_cell
+
 if TYPE_CHECKING:
     from simulator.experiment.trace import TraceResult
     from simulator.model.observe import ModelEvent
@@ -32,8 +34,6 @@ CSV_COLUMNS = (
     "detail",
 )
 """The columns of ``trace --csv`` (DESIGN §4)."""
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 MANY = 4
 """More backorders than this shipped at once are told as one count, not order by order."""
@@ -230,8 +230,8 @@ def summary(counts: dict[str, int]) -> str:
 
 def _cell(value: Any) -> Any:
     """A CSV cell; text that a spreadsheet would read as a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return safe_cell(value)
     if isinstance(value, float):
         return round(value, 6)
     return value

@@ -27,6 +27,7 @@ from typing import Any
 from simulator.experiment.errors import ExperimentError
 from simulator.experiment.sweep import Row, SweepResult, point_id, sweep_columns
 from simulator.reporting.files import atomic_write
+from simulator.reporting.formats import safe_cell
 
 PARQUET_EXTRA = "writing Parquet needs the parquet extra: pip install 'backorder-sim[parquet]'"
 """The message when pyarrow is not installed and a ``.parquet`` path was asked for."""
@@ -36,9 +37,6 @@ META_SUFFIX = ".meta.json"
 
 META_VERSION = 1
 """The version of the sidecar's layout."""
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""A spreadsheet reads a cell starting with one of these as a formula."""
 
 
 def is_parquet(path: str | os.PathLike[str]) -> bool:
@@ -57,14 +55,6 @@ def require_parquet() -> None:
 # -- cells ------------------------------------------------------------------------------------
 
 
-def _guard(text: str) -> str:
-    """User text made safe for spreadsheets: a leading formula character is quoted with ``'``.
-
-    (A private guard until a shared one exists in :mod:`simulator.reporting.files`.)
-    """
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _cell(value: Any) -> str:
     """One CSV cell: numbers in their shortest exact form, empty for null, YAML booleans,
     lists and mappings as JSON, text guarded against formula injection."""
@@ -77,15 +67,15 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return _guard(value)
-    return _guard(json.dumps(value, default=str))
+        return safe_cell(value)
+    return safe_cell(json.dumps(value, default=str))
 
 
 def sweep_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
     """The rows as CSV with a header line; lines end with ``\\n``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([_guard(c) for c in columns])
+    writer.writerow([safe_cell(c) for c in columns])
     for row in rows:
         writer.writerow([_cell(row.get(c)) for c in columns])
     return buffer.getvalue()
