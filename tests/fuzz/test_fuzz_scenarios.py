@@ -301,6 +301,9 @@ def test_every_number_of_every_bundled_scenario_replaced_by_every_fault(
         if isinstance(_at(document, where), int | float)
         and not isinstance(_at(document, where), bool)
     ]
+    # every key once: the same key of another product or supplier (a catalogue has 56 of
+    # each) goes through the same field type and would only repeat the check
+    numbers = list({_generic(where): where for where in reversed(numbers)}.values())[::-1]
     assert numbers
     outcomes: dict[str, int] = {}
     for where in numbers:
@@ -313,6 +316,14 @@ def test_every_number_of_every_bundled_scenario_replaced_by_every_fault(
             outcome = check_file(path)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
     assert outcomes.get("refused", 0) > 0
+
+
+def _generic(where: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A number's key path with product and supplier ids left out."""
+    return tuple(
+        "*" if i > 0 and where[i - 1] in ("products", "suppliers") else key
+        for i, key in enumerate(where)
+    )
 
 
 def _at(node: Any, where: tuple[Any, ...]) -> Any:
