@@ -21,7 +21,14 @@ import sys
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    InvalidStateError,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -336,12 +343,35 @@ def _abort(pool: ProcessPoolExecutor, futures: dict[Future[list[TaskResult]], in
     # Workers ignore SIGTERM (a signal to the whole process group must reach only this
     # process), so they are killed.
     processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
-        if process.is_alive():
-            process.kill()
-    pool.shutdown(wait=True, cancel_futures=True)
+    with _cancelled_futures_quiet():
+        for process in list(processes.values()):
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)  # joins the pool's manager thread
     for process in list(processes.values()):
         process.join(timeout=5)
+
+
+@contextmanager
+def _cancelled_futures_quiet() -> Iterator[None]:
+    """Keep the pool's manager thread from printing a traceback while the pool is killed.
+
+    On Python 3.11 the thread that notices the killed workers sets an exception on every
+    future it still holds, cancelled ones included, and ``InvalidStateError`` escapes it
+    (a run stopped with Ctrl-C then printed a thread traceback now and then). Those futures
+    are abandoned anyway, so that one error is dropped; any other still reaches the hook.
+    """
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is not InvalidStateError:
+            previous(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = previous
 
 
 EXECUTORS: dict[str, type[Executor]] = {
