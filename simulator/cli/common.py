@@ -42,6 +42,7 @@ __all__ = [
     "precision_options",
     "progress_bar",
     "run_options",
+    "run_size",
     "table_options",
     "table_width",
     "text",
@@ -369,14 +370,30 @@ def load(path: str, sets: Sequence[str]) -> LoadedScenario:
         fail(f"{path}: cannot read: {exc.strerror or exc}")
 
 
-def workers_note(workers: int | None, force: bool, quiet: bool) -> None:
-    """Print, unless ``quiet``, that ``--workers`` is capped at the CPU count (it is, in the
-    experiment layer, unless ``force``)."""
+def workers_note(workers: int | None, force: bool, quiet: bool) -> int | None:
+    """``--workers`` capped at the CPU count unless ``force`` (as the experiment layer caps
+    it), printing a note, unless ``quiet``, when it was."""
     from simulator.experiment.limits import capped_workers
 
-    _, note = capped_workers(workers, force)
+    capped, note = capped_workers(workers, force)
     if note is not None and not quiet:
         click.echo(note, err=True)
+    return capped
+
+
+def run_size(
+    loaded: LoadedScenario, policies: Sequence[str], replications: int | None
+) -> tuple[int, int]:
+    """(policies, replications per policy) a run will do, for its progress bar; exit 1 with
+    one line for an unknown policy name."""
+    from simulator.experiment.errors import ExperimentError
+    from simulator.experiment.runner import select_policies
+
+    try:
+        chosen = select_policies(loaded.policies, list(policies) or None)
+    except ExperimentError as exc:
+        fail(f"Error: {exc}")
+    return len(chosen), loaded.scenario.replications if replications is None else replications
 
 
 def long_run_note(

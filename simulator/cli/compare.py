@@ -16,6 +16,7 @@ from simulator.cli.common import (
     precision_options,
     progress_bar,
     run_options,
+    run_size,
     workers_note,
 )
 
@@ -68,16 +69,11 @@ def command(
     workers_note(workers, force, quiet)
     from simulator.api import compare
     from simulator.experiment.errors import ExperimentError
-    from simulator.experiment.runner import select_policies
 
-    try:
-        chosen = select_policies(loaded.policies, list(policies) or None)
-    except ExperimentError as exc:
-        fail(f"Error: {exc}")
-    count = replications if replications is not None else loaded.scenario.replications
+    size = run_size(loaded, policies, replications)
     show_progress = not quiet and sys.stderr.isatty()
     try:
-        with progress_bar(show_progress, len(chosen), count) as progress:
+        with progress_bar(show_progress, *size) as progress:
             result = compare(
                 loaded,
                 objective=objective,

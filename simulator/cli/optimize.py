@@ -84,10 +84,7 @@ def command(
     from simulator.scenario import ScenarioError
 
     loaded = load(file, sets)
-    workers_note(workers, force, quiet)
-    from simulator.experiment.limits import capped_workers
-
-    workers, _ = capped_workers(workers, force)
+    workers = workers_note(workers, force, quiet)
     show_progress = not quiet and sys.stderr.isatty()
     try:
         with progress_bar(show_progress) as progress:

@@ -16,6 +16,7 @@ from simulator.cli.common import (
     precision_options,
     progress_bar,
     run_options,
+    run_size,
     table_options,
     unused_key_notes,
     workers_note,
@@ -55,21 +56,16 @@ def command(
     workers_note(workers, force, quiet)
     from simulator.api import run
     from simulator.experiment.errors import ExperimentError
-    from simulator.experiment.runner import select_policies
 
     if not quiet:
         for note in unused_key_notes(loaded, "run"):
             click.echo(note, err=True)
-    try:
-        chosen = select_policies(loaded.policies, list(policies) or None)
-    except ExperimentError as exc:
-        fail(f"Error: {exc}")
-    count = replications if replications is not None else loaded.scenario.replications
+    size = run_size(loaded, policies, replications)
     show_progress = not quiet and sys.stderr.isatty()
     if show_progress:
         long_run_note(loaded, policies, replications, executor, workers, force)
     try:
-        with progress_bar(show_progress, len(chosen), count) as progress:
+        with progress_bar(show_progress, *size) as progress:
             result = run(
                 loaded,
                 policies=list(policies) or None,
