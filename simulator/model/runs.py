@@ -57,9 +57,10 @@ class RunBooking:
     def _orders_before_trigger(self, units: int) -> int:
         """How many orders of ``units`` in a row leave the inventory position above the
         reorder trigger (the k-th leaves IP - k·units)."""
-        if self.order_trigger == NEVER:
+        trigger = self.order_trigger
+        if trigger == NEVER:
             return 1 << 30
-        return (self.inventory_position - self.order_trigger - 1) // units
+        return (self.on_hand + self.on_order - self.backlog_units - trigger - 1) // units
 
     def fillable_run(self, units: int) -> int:
         """How many orders of ``units`` in a row would ship whole at once with nothing else

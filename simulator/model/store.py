@@ -353,7 +353,15 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
                 self.reserved_for = None
         shipped = self.on_hand - available
         if shipped:
-            self._change(now, on_hand=-shipped, backlog=-shipped)
+            # _change(now, on_hand=-shipped, backlog=-shipped) written out (not ready before:
+            # a backlog was waiting)
+            self.on_hand = available
+            self.on_hand_acc += shipped * now
+            backlog_units = self.backlog_units - shipped
+            self.backlog_units = backlog_units
+            self.backlog_acc += shipped * now
+            if available > 0 and backlog_units == 0:
+                self.ready_acc -= now
             self.shipped += shipped
             if self.observer is not None:
                 self.observer.shipped(self)
@@ -424,7 +432,7 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
             if in_window:
                 self.replenishment_orders += 1
                 self.units_ordered += units
-                self.purchase_cost += supplier.unit_cost(self.id) * units
+                self.purchase_cost += supplier.unit_costs.get(self.id, 0.0) * units
                 self.ordering_cost += supplier.order_cost
                 if supplier is not self.primary:
                     self.backup_units += units
