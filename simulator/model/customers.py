@@ -319,7 +319,7 @@ def _lone_plain_process(clock: Clock, source: CustomerSource) -> Generator[Event
     store, size = source.store, source.constant_size
     arrivals = ArrivalQueue(source.blocks)
     times = arrivals.times  # the same list throughout (refilled in place)
-    bisect_left = bisect.bisect_left
+    book = store.book_lone_run
     t = arrivals.next_time()
     while t <= horizon:
         while t >= queue[0][0]:
@@ -329,27 +329,14 @@ def _lone_plain_process(clock: Clock, source: CustomerSource) -> Generator[Event
             else:
                 yield clock.at(t, prio.CUSTOMER)
                 break
-        run, book = store.bookable_run(size)
-        count = 0
-        if run > 1:
-            limit = queue[0][0]  # alone: every scheduled event concerns this product
-            if t < warmup < limit:
-                limit = warmup
-            pos = arrivals.pos
-            if limit > horizon:
-                count = arrivals.run_before(horizon, True, run)
-            else:
-                stop = bisect_left(times, limit, pos, min(len(times), pos + run))
-                if stop < len(times) or stop - pos >= run:
-                    count = stop - pos
-                else:
-                    count = arrivals.run_before(limit, False, run)
-        pos = arrivals.pos
-        if count > 1:
-            book(times, pos, pos + count, size)
-            pos += count
+        limit = queue[0][0]  # alone: every scheduled event concerns this product
+        if t < warmup < limit:
+            limit = warmup
+        count = book(arrivals, limit, horizon, size)
+        if count:
+            pos = arrivals.pos + count
         else:
             store.on_customer(t, size, None, None, 0.0)
-            pos += 1
+            pos = arrivals.pos + 1
         arrivals.pos = pos
         t = times[pos] if pos < len(times) else arrivals.next_time()
