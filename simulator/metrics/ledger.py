@@ -158,7 +158,8 @@ class CustomerLedger:
     def _bin_with_numpy(self) -> None:
         nows, counts, sizes = zip(*self._pending_batches, strict=True)
         repeats = np.array(counts, dtype=np.int64)
-        waits = np.repeat(np.array(nows), repeats) - np.array(self._pending_times)
+        times = np.fromiter(self._pending_times, np.float64, len(self._pending_times))
+        waits = np.repeat(np.array(nows), repeats) - times
         bins = (waits / WAIT_BIN_DAYS).astype(np.int64)  # truncation, as int() does
         low = int(bins.min())
         span = int(bins.max()) - low + 1
