@@ -65,7 +65,8 @@ def compile_package() -> str:
     this first, so that they time what a user runs. It changes nothing where the bytecode
     is already there."""
     spec = importlib.util.find_spec("simulator")
-    assert spec is not None and spec.origin is not None
+    if spec is None or spec.origin is None:
+        return "(the simulator package is not importable here: nothing byte-compiled)"
     package = Path(spec.origin).parent
     compileall.compile_dir(package, quiet=1)
     return f"(the simulator package at {package} byte-compiled first, as an install is)"
