@@ -41,6 +41,11 @@ COMMANDS: dict[str, str] = {
 """Command name -> its one-line help (shown by ``--help`` without importing the command).
 The command itself is ``simulator.cli.<name>.command``."""
 
+OWN_PROCESS = False
+"""Whether this process is the command itself (the console script, which reads sys.argv),
+not a program calling :func:`main` with its arguments (a test): then what start-up loads
+may be frozen out of the garbage collector's sight (see ``simulator.cli.common.start_up``)."""
+
 
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -116,6 +121,8 @@ class _Cli(click.Group):
         # left out of it. Registered once, it runs only when the interpreter exits.
         atexit.unregister(gc.freeze)
         atexit.register(gc.freeze)
+        global OWN_PROCESS
+        OWN_PROCESS = OWN_PROCESS or (args is None and standalone_mode)
         try:
             with _stop_signals_raise():
                 code = super().main(
