@@ -333,7 +333,12 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
                 first = entry.first
                 entry.first = first + count
                 entry.remaining -= units
-                entry.ledger.ship_backorders(entry.times[first : first + count], entry.units, now)
+                times = entry.times
+                entry.ledger.ship_backorders(
+                    times if count == len(times) else times[first : first + count],
+                    entry.units,
+                    now,
+                )
                 if now <= entry.times[first] + self.expected_wait + ON_TIME_TOLERANCE:
                     entry.ledger.orders_promised += count  # the oldest is on time: all are
                 else:
@@ -456,8 +461,10 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
         if self.observer is not None:
             self.observer.delivered(self, order)
         self._allocate(now)
-        if self.continuous:
-            self.review()
+        if self.continuous:  # review() written out
+            position = self.on_hand + self.on_order - self.backlog_units
+            if position <= self.trigger:
+                self._place(self.replenishment.order_quantity(position))
 
     # -- the window --------------------------------------------------------------------------
     def snapshot_warmup(self) -> None:

@@ -134,7 +134,7 @@ class Supplier:
     def _finish(self, event: Event) -> None:
         """The lead time of the order carried by ``event`` is over."""
         order: SupplyOrder = event._value
-        self.clock.now = event.env._now
+        self.clock.now = now = event.env._now
         self.busy -= 1
         del self.active[order]
         if self.down and self.hold_shipments:
@@ -142,7 +142,11 @@ class Supplier:
             return
         if self.queue and not self.down:
             self._start_queued()
-        self._deliver(order)
+        # _deliver(order) written out: this runs once per delivery
+        if now >= self.clock.warmup:
+            self.received += 1
+            self.lead_time_sum += now - order.placed
+        order.store.receive(order)
 
     def _deliver(self, order: SupplyOrder) -> None:
         now = self.clock.now
