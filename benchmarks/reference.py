@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import plain_simpy  # noqa: E402
+from _measure import compile_package  # noqa: E402
 
 from simulator import load_scenario, run  # noqa: E402
 
@@ -142,6 +143,7 @@ def main() -> int:
     customers = 20 * args.days
     print(f"Reference system: {args.days:g} days, about {customers:,.0f} customers")
     print(f"{args.repeat} paired runs each, order alternated; medians reported")
+    print(compile_package())
 
     runs = paired(library_run, plain_run, args.days, args.repeat)
     report("In-process (library API vs plain SimPy model):", *runs[:3], customers)

@@ -53,6 +53,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="rounds (default 15)")
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _measure import compile_package
+
+    print(compile_package())
     todo = commands()
     times: dict[str, list[float]] = {label: [] for label in todo}
     for argv in todo.values():  # warm the file cache once

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -71,20 +72,36 @@ def vectorised(horizon: float = 100_000.0, seed: int = 1) -> dict[str, float]:
     }
 
 
+CHILD_CPU: dict[str, list[float]] = {"ours": [], "numpy": []}
+"""CPU seconds (user + system) of each whole-process run, which a busy machine disturbs
+less than the wall time."""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cli_process(days: float) -> tuple[float, dict[str, float]]:
     """Whole process: ``backorder-sim run reference.yaml --format json --workers 1``."""
     sys.path.insert(0, str(HERE))
     from reference import cli_process as run_cli
 
-    return run_cli(days)
+    before = _children_cpu()
+    out = run_cli(days)
+    CHILD_CPU["ours"].append(_children_cpu() - before)
+    return out
 
 
 def numpy_process(days: float) -> tuple[float, dict[str, float]]:
     """Whole process: ``python vectorised.py --child DAYS``."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(days)]
+    before = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return time.perf_counter() - start, json.loads(proc.stdout)
+    seconds = time.perf_counter() - start
+    CHILD_CPU["numpy"].append(_children_cpu() - before)
+    return seconds, json.loads(proc.stdout)
 
 
 def library_run(days: float) -> tuple[float, dict[str, float]]:
@@ -114,11 +131,13 @@ def main() -> int:
         print(json.dumps(vectorised(args.child)))
         return 0
     sys.path.insert(0, str(HERE))
+    from _measure import compile_package
     from reference import check_agreement, paired
 
     customers = RATE * args.days
     print(f"Reference system: {args.days:g} days, about {customers:,.0f} customers")
     print(f"{args.repeat} paired runs each, order alternated; medians reported")
+    print(compile_package())
     ok = True
     for label, ours, theirs in (
         (
@@ -135,6 +154,15 @@ def main() -> int:
         print(f"  numpy model:   median {statistics.median(theirs_s):.2f} s")
         runs = ", ".join(f"{r:.2f}" for r in slower)
         print(f"  backorder-sim / numpy: {statistics.median(slower):.2f}x  (paired runs: {runs})")
+        if ours is cli_process:
+            cpu = [a / b for a, b in zip(CHILD_CPU["ours"], CHILD_CPU["numpy"], strict=True)]
+            print(
+                f"  CPU time: {statistics.median(CHILD_CPU['ours']):.2f} s vs "
+                f"{statistics.median(CHILD_CPU['numpy']):.2f} s, "
+                f"{statistics.median(cpu):.2f}x  (paired runs: "
+                + ", ".join(f"{r:.2f}" for r in cpu)
+                + ")"
+            )
         ok &= check_agreement(out_ours, out_theirs)
     return 0 if ok else 1
 

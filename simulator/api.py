@@ -16,28 +16,23 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.experiment.compare import (
-    CompareResult,
-    Objective,
-    compare_experiment,
-    parse_objective,
-)
 from simulator.experiment.errors import ExperimentError
 from simulator.experiment.precision import run_to_precision
 from simulator.experiment.result import RunResult
 from simulator.experiment.runner import Plan, Progress, run_experiment
-from simulator.experiment.sweep import SweepResult
 from simulator.experiment.targets import (
     DEFAULT_MAX_REPLICATIONS,
     PrecisionTarget,
     parse_precision,
 )
-from simulator.experiment.trace import TraceResult, trace_replication
 from simulator.scenario import LoadedScenario
 from simulator.scenario import load_scenario as _load_scenario
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # compare, sweep and trace load with their function (run needs none)
+    from simulator.experiment.compare import CompareResult, Objective
     from simulator.experiment.optimize_answer import OptimizeResult
+    from simulator.experiment.sweep import SweepResult
+    from simulator.experiment.trace import TraceResult
     from simulator.fitting import FitResult
 
 
@@ -163,6 +158,8 @@ def compare(
     differences against the baseline (``%``: relative to the baseline's mean). ``force`` as
     for :func:`run`.
     """
+    from simulator.experiment.compare import compare_experiment, parse_objective
+
     loaded = _loaded(scenario, sets)
     _renderers()
     return compare_experiment(
@@ -393,6 +390,8 @@ def trace(
     ``result.counts()`` adds them up (equal to ``run``'s ``units_*`` metrics for the same
     replication), ``result.rows()`` gives the CSV columns. ``days`` stops the run early.
     """
+    from simulator.experiment.trace import trace_replication
+
     loaded = _loaded(scenario, sets)
     _renderers()
     return trace_replication(

@@ -47,9 +47,9 @@ from simulator.experiment.executors import (
     Batch,
     Executor,
     TaskResult,
-    _sigint_blocked,
     run_batch,
 )
+from simulator.experiment.pool import _sigint_blocked
 
 MISSING_EXTRA = "executor 'dask' needs the dask extra: pip install 'backorder-sim[dask]'"
 """The message when ``distributed`` is not installed."""

@@ -16,20 +16,27 @@ from typing import Any
 Renderer = Callable[..., Any]
 """Called as ``renderer(result, **options)``; returns text (or a richer object)."""
 
-_RENDERERS: dict[tuple[type, str], Renderer] = {}
+_RENDERERS: dict[tuple[str, str], Renderer] = {}
+"""By (the class's dotted name, kind): a class named by its name need not be imported."""
 
 
-def register_renderer(cls: type, kind: str, renderer: Renderer) -> None:
-    """Make ``renderer`` the way to show a ``cls`` (or a subclass) as ``kind``."""
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def register_renderer(cls: type | str, kind: str, renderer: Renderer) -> None:
+    """Make ``renderer`` the way to show a ``cls`` (or a subclass) as ``kind``; ``cls`` may
+    be given by its dotted name (``"simulator.experiment.trace.TraceResult"``), so that
+    registering does not import it."""
     if not kind:
         raise ValueError("a renderer needs a kind, got ''")
-    _RENDERERS[(cls, kind)] = renderer
+    _RENDERERS[(cls if isinstance(cls, str) else _name(cls), kind)] = renderer
 
 
 def find_renderer(obj: object, kind: str) -> Renderer | None:
     """The renderer registered for ``obj``'s class (or the nearest base class) and ``kind``."""
     for cls in type(obj).__mro__:
-        renderer = _RENDERERS.get((cls, kind))
+        renderer = _RENDERERS.get((_name(cls), kind))
         if renderer is not None:
             return renderer
     return None

@@ -156,15 +156,27 @@ class CustomerLedger:
                 hist[int((now - next(times)) / WAIT_BIN_DAYS)] += units
 
     def _bin_with_numpy(self) -> None:
-        batches = np.array(self._pending_batches)
-        counts = batches[:, 1].astype(np.int64)
-        waits = np.repeat(batches[:, 0], counts) - np.array(self._pending_times)
+        nows, counts, sizes = zip(*self._pending_batches, strict=True)
+        repeats = np.array(counts, dtype=np.int64)
+        times = np.fromiter(self._pending_times, np.float64, len(self._pending_times))
+        waits = np.repeat(np.array(nows), repeats) - times
         bins = (waits / WAIT_BIN_DAYS).astype(np.int64)  # truncation, as int() does
-        weights = np.repeat(batches[:, 2], counts)
-        keys, where = np.unique(bins, return_inverse=True)
-        hist = self._hist
-        for key, units in zip(keys.tolist(), np.bincount(where, weights).tolist(), strict=True):
-            hist[key] += int(units)
+        low = int(bins.min())
+        span = int(bins.max()) - low + 1
+        if span > 4 * bins.size + 4096:  # sparse waits: tally the distinct bins instead
+            keys, where = np.unique(bins, return_inverse=True)
+            tally = np.bincount(where, np.repeat(np.array(sizes, dtype=float), repeats))
+            found = dict(zip(keys.tolist(), [int(u) for u in tally.tolist()], strict=True))
+        else:
+            bins -= low
+            if min(sizes) == max(sizes):  # every customer the same size: count customers
+                tally = np.bincount(bins) * sizes[0]
+            else:
+                tally = np.bincount(bins, np.repeat(np.array(sizes, dtype=np.int64), repeats))
+                tally = tally.astype(np.int64)
+            keys = np.flatnonzero(tally)
+            found = dict(zip((keys + low).tolist(), tally[keys].tolist(), strict=True))
+        self._hist.update(found)
 
     def late(self, units: int, lateness: float) -> None:
         """Quoted units settled late (cancelled after their quote) by ``lateness`` days."""

@@ -254,6 +254,9 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     # event (while other products' customers come in between). A product alone in its
     # part books up to the part's next event of any kind, and its run may end with the
     # customer who triggers a replenishment order.
+    if len(sources) == 1 and sources[0].plain and sources[0].thinning is None:
+        yield from _lone_plain_process(clock, sources[0])
+        return
     queues = [
         ArrivalQueue(source.blocks) if source.thinning is None else source.thinning.queue()
         for source in sources
@@ -304,3 +307,36 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
             heapq.heapreplace(heap, (nxt, i))
         else:
             heapq.heappop(heap)
+
+
+def _lone_plain_process(clock: Clock, source: CustomerSource) -> Generator[Event, Any, None]:
+    """:func:`customer_process` for a part of one product whose customers draw nothing: the
+    same steps in the same order, without the heap of products (the common case, kept
+    lean: it runs once per run of customers)."""
+    queue = clock.env._queue
+    horizon = clock.horizon
+    warmup = clock.warmup
+    store, size = source.store, source.constant_size
+    arrivals = ArrivalQueue(source.blocks)
+    times = arrivals.times  # the same list throughout (refilled in place)
+    book = store.book_lone_run
+    t = arrivals.next_time()
+    while t <= horizon:
+        while t >= queue[0][0]:
+            _, priority, _, first = queue[0]
+            if priority < prio.CUSTOMER:
+                yield first
+            else:
+                yield clock.at(t, prio.CUSTOMER)
+                break
+        limit = queue[0][0]  # alone: every scheduled event concerns this product
+        if t < warmup < limit:
+            limit = warmup
+        count = book(arrivals, limit, horizon, size)
+        if count:
+            pos = arrivals.pos + count
+        else:
+            store.on_customer(t, size, None, None, 0.0)
+            pos = arrivals.pos + 1
+        arrivals.pos = pos
+        t = times[pos] if pos < len(times) else arrivals.next_time()

@@ -8,6 +8,7 @@ one by one (tests/property/test_bulk_equivalence.py checks it).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from simulator.policies.replenishment import NEVER
 if TYPE_CHECKING:
     from simulator.metrics.ledger import CustomerLedger
     from simulator.model.clock import Clock
+    from simulator.model.customers import ArrivalQueue
     from simulator.policies.allocation import Backlog
     from simulator.policies.backorder import BackorderPolicy
     from simulator.policies.replenishment import ReplenishmentPolicy
@@ -57,9 +59,10 @@ class RunBooking:
     def _orders_before_trigger(self, units: int) -> int:
         """How many orders of ``units`` in a row leave the inventory position above the
         reorder trigger (the k-th leaves IP - k·units)."""
-        if self.order_trigger == NEVER:
+        trigger = self.order_trigger
+        if trigger == NEVER:
             return 1 << 30
-        return (self.inventory_position - self.order_trigger - 1) // units
+        return (self.on_hand + self.on_order - self.backlog_units - trigger - 1) // units
 
     def fillable_run(self, units: int) -> int:
         """How many orders of ``units`` in a row would ship whole at once with nothing else
@@ -77,6 +80,51 @@ class RunBooking:
         if run > 1:
             return run, self.fill_run
         return self.backorder_run(units), self.backorder_many
+
+    def book_lone_run(
+        self, arrivals: ArrivalQueue, limit: float, horizon: float, units: int
+    ) -> int:
+        """For a product ``alone`` in its part whose customers draw nothing (each orders
+        ``units``): book in one step the run of its next customers that arrive before
+        ``limit`` (or by the horizon, if ``limit`` is past it), as :meth:`bookable_run`
+        allows, and say how many were booked; 0 if fewer than two could be (the caller
+        serves the next customer alone). The same steps as the heap loop of
+        :func:`~simulator.model.customers.customer_process`, in one call."""
+        on_hand = self.on_hand
+        backlog = self.backlog_units
+        trigger = self.order_trigger
+        ahead = (
+            1 << 30
+            if trigger == NEVER
+            else (on_hand + self.on_order - backlog - trigger - 1) // units
+        )
+        ahead += self.alone
+        book: Callable[[list[float], int, int, int], None] = self.fill_run
+        run = 0 if backlog else min(on_hand // units, ahead)  # fillable_run
+        if run <= 1:  # backorder_run
+            book = self.backorder_many
+            if not self.simple_backorders or (backlog == 0 and on_hand >= units):
+                return 0
+            if units > 1 and self.policy.partial_fill:
+                return 0
+            run = ahead
+            if run <= 1:
+                return 0
+        if limit > horizon:
+            count = arrivals.run_before(horizon, True, run)
+        else:
+            times, pos = arrivals.times, arrivals.pos
+            size = len(times)
+            stop = bisect_left(times, limit, pos, min(size, pos + run))
+            if stop < size or stop - pos >= run:
+                count = stop - pos
+            else:  # the run may go on into arrivals not drawn yet
+                count = arrivals.run_before(limit, False, run)
+        if count <= 1:
+            return 0
+        pos = arrivals.pos
+        book(arrivals.times, pos, pos + count, units)
+        return count
 
     def fill_run(self, times: list[float], start: int, stop: int, units: int) -> None:
         """Ship the orders at ``times[start:stop]`` whole, each of ``units``, in one step
@@ -98,7 +146,10 @@ class RunBooking:
         if on_hand == 0:
             self.ready_acc += times[stop - 1]
         self.shipped += shipped
-        self._reorder_if_triggered(times[stop - 1])
+        position = on_hand + self.on_order  # _reorder_if_triggered written out (no backlog)
+        if position <= self.order_trigger:
+            self.clock.now = times[stop - 1]
+            self._place(self.replenishment.order_quantity(position))
 
     def backorder_run(self, units: int) -> int:
         """How many orders of ``units`` in a row (from customers with no patience limit)

@@ -29,7 +29,6 @@ from simulator.metrics.record import WAIT_HIST_DAYS, ReplicationMetrics
 from simulator.model import clock as prio
 from simulator.model.clock import Clock
 from simulator.model.customers import BLOCK, CustomerSource, customer_process
-from simulator.model.history_arrivals import HistoryArrivals
 from simulator.model.observe import Observation, Observer
 from simulator.model.store import Store
 from simulator.model.suppliers import Supplier, pooled_metrics
@@ -154,6 +153,8 @@ def build(
             store.remember(scenario.customers)
             stores[pid] = store
             if isinstance(product.demand, HistoryDemand):
+                from simulator.model.history_arrivals import HistoryArrivals  # on demand
+
                 sources[pid] = HistoryArrivals(
                     pid,
                     product.demand,

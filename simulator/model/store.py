@@ -333,7 +333,12 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
                 first = entry.first
                 entry.first = first + count
                 entry.remaining -= units
-                entry.ledger.ship_backorders(entry.times[first : first + count], entry.units, now)
+                times = entry.times
+                entry.ledger.ship_backorders(
+                    times if count == len(times) else times[first : first + count],
+                    entry.units,
+                    now,
+                )
                 if now <= entry.times[first] + self.expected_wait + ON_TIME_TOLERANCE:
                     entry.ledger.orders_promised += count  # the oldest is on time: all are
                 else:
@@ -353,7 +358,15 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
                 self.reserved_for = None
         shipped = self.on_hand - available
         if shipped:
-            self._change(now, on_hand=-shipped, backlog=-shipped)
+            # _change(now, on_hand=-shipped, backlog=-shipped) written out (not ready before:
+            # a backlog was waiting)
+            self.on_hand = available
+            self.on_hand_acc += shipped * now
+            backlog_units = self.backlog_units - shipped
+            self.backlog_units = backlog_units
+            self.backlog_acc += shipped * now
+            if available > 0 and backlog_units == 0:
+                self.ready_acc -= now
             self.shipped += shipped
             if self.observer is not None:
                 self.observer.shipped(self)
@@ -424,7 +437,7 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
             if in_window:
                 self.replenishment_orders += 1
                 self.units_ordered += units
-                self.purchase_cost += supplier.unit_cost(self.id) * units
+                self.purchase_cost += supplier.unit_costs.get(self.id, 0.0) * units
                 self.ordering_cost += supplier.order_cost
                 if supplier is not self.primary:
                     self.backup_units += units
@@ -448,8 +461,10 @@ class Store(RunBooking, EtaQuotes, WindowBooks, Experience):
         if self.observer is not None:
             self.observer.delivered(self, order)
         self._allocate(now)
-        if self.continuous:
-            self.review()
+        if self.continuous:  # review() written out
+            position = self.on_hand + self.on_order - self.backlog_units
+            if position <= self.trigger:
+                self._place(self.replenishment.order_quantity(position))
 
     # -- the window --------------------------------------------------------------------------
     def snapshot_warmup(self) -> None:

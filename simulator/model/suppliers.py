@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from simpy.events import Event
 
@@ -103,9 +103,10 @@ class Supplier:
     def place(self, order: SupplyOrder) -> None:
         """Accept an order now: start it, or queue it if down or at capacity."""
         if order.placed >= self.clock.warmup:
+            quantity = order.quantity
             self.orders += 1
-            self.units += order.quantity
-            self.spend += self.unit_cost(order.store.id) * order.quantity + self.order_cost
+            self.units += quantity
+            self.spend += self.unit_costs.get(order.store.id, 0.0) * quantity + self.order_cost
         if self.down or (self.servers is not None and self.busy >= self.servers):
             self.queue.append(order)
         else:
@@ -132,8 +133,8 @@ class Supplier:
 
     def _finish(self, event: Event) -> None:
         """The lead time of the order carried by ``event`` is over."""
-        order = cast(SupplyOrder, event.value)
-        self.clock.now = self.clock.env.now
+        order: SupplyOrder = event._value
+        self.clock.now = now = event.env._now
         self.busy -= 1
         del self.active[order]
         if self.down and self.hold_shipments:
@@ -141,7 +142,11 @@ class Supplier:
             return
         if self.queue and not self.down:
             self._start_queued()
-        self._deliver(order)
+        # _deliver(order) written out: this runs once per delivery
+        if now >= self.clock.warmup:
+            self.received += 1
+            self.lead_time_sum += now - order.placed
+        order.store.receive(order)
 
     def _deliver(self, order: SupplyOrder) -> None:
         now = self.clock.now

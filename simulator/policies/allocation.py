@@ -8,6 +8,7 @@ close in the middle (a cancellation) are marked closed and dropped when they rea
 from __future__ import annotations
 
 import heapq
+import math
 from collections import deque
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -66,7 +67,17 @@ class BackorderBatch(BackorderEntry):
     def __init__(
         self, seq: int, times: list[float], units: int, ledger: Any, key: tuple[int, int]
     ) -> None:
-        super().__init__(seq, times[0], units * len(times), ledger, key)
+        # BackorderEntry.__init__ written out: one batch is booked per run of customers
+        self.seq = seq
+        self.placed = times[0]
+        self.short = self.remaining = units * len(times)
+        self.ledger = ledger
+        self.key = key
+        self.closed = False
+        self.deadline = math.inf
+        self.first_quote = None
+        self.quote = None
+        self.version = 0
         self.times = times
         """Order times of the customers, oldest first."""
         self.units = units

@@ -6,10 +6,13 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from simulator.experiment.compare import CompareResult
 from simulator.experiment.result import RunResult
 from simulator.metrics.summary import Summary
+
+if TYPE_CHECKING:  # printing a run's JSON needs nothing of compare's
+    from simulator.experiment.compare import CompareResult
 
 CSV_COLUMNS: tuple[str, ...] = (
     "policy",

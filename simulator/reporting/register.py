@@ -11,12 +11,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from simulator.experiment.compare import CompareResult
 from simulator.experiment.rendering import Renderer, register_renderer
-from simulator.experiment.result import RunResult
-from simulator.experiment.trace import TraceResult
 
-RENDERERS: list[tuple[type, str, str]] = [
+RunResult = "simulator.experiment.result.RunResult"
+CompareResult = "simulator.experiment.compare.CompareResult"
+TraceResult = "simulator.experiment.trace.TraceResult"
+"""The result classes, by name: registering imports none of them (a run needs no other)."""
+
+RENDERERS: list[tuple[str, str, str]] = [
     (RunResult, "table", "simulator.reporting.table:render_table"),
     (RunResult, "terminal", "simulator.reporting.table:print_tables"),
     (RunResult, "json", "simulator.reporting.formats:to_json"),
@@ -31,7 +33,8 @@ RENDERERS: list[tuple[type, str, str]] = [
     (TraceResult, "html", "simulator.reporting.notebook:trace_html"),
     (TraceResult, "frame", "simulator.reporting.notebook:trace_frame"),
 ]
-"""(result class, kind, ``module:function``) for every renderer of this layer."""
+"""(result class's dotted name, kind, ``module:function``) for every renderer of this
+layer."""
 
 
 def _lazy(target: str) -> Renderer:

@@ -23,15 +23,14 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from simulator.history.deliveries import load_deliveries, read_deliveries
-from simulator.history.orders import OrderHistory, read_orders
-from simulator.history.table import HistoryError
 from simulator.scenario.errors import DICT_FILE, SET_FILE, Problem, show_value
 from simulator.scenario.paths import KeyPath, LineMap, nearest, render_path
+
+if TYPE_CHECKING:  # the history readers load only for a scenario that names a history
+    from simulator.history.orders import OrderHistory
+    from simulator.history.table import HistoryError
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 
@@ -131,6 +130,9 @@ def _demand(data: Any, path: KeyPath, block: dict[Any, Any], lines: LineMap) -> 
         start = dt.datetime(start.year, start.month, start.day)
     if isinstance(start, bool) or not isinstance(start, dt.datetime | int | float):
         start = None  # absent, or invalid: the schema reports it
+    from simulator.history.orders import read_orders
+    from simulator.history.table import HistoryError
+
     try:
         history = read_orders(target, shown=shown)
     except HistoryError as exc:
@@ -200,6 +202,11 @@ def _lead_times(data: Any, path: KeyPath, block: dict[Any, Any], lines: LineMap)
                 "min, max)",
             )
         ]
+    import numpy as np
+
+    from simulator.history.deliveries import load_deliveries, read_deliveries
+    from simulator.history.table import HistoryError
+
     try:
         read_deliveries(target, shown=shown)
     except HistoryError as exc:

@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema, JsonSchemaMode
 
 from simulator.distributions import Distribution, parse_distribution
 from simulator.fields import (
@@ -73,12 +74,30 @@ def known(*values: Any) -> bool:
 class Strict(BaseModel):
     """Base for every block: unknown keys are errors, values are not coerced from strings."""
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
-    )
+    # Field descriptions come from the attribute docstrings, read on demand (see
+    # describe_fields): reading them at import would cost every command ~20 ms.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
     cross_keys: ClassVar[tuple[str, ...]] = ()
     """The keys :meth:`cross_checks` reads."""
+
+    @classmethod
+    def model_json_schema(
+        cls,
+        by_alias: bool | None = None,
+        ref_template: str = DEFAULT_REF_TEMPLATE,
+        schema_generator: type[GenerateJsonSchema] = GenerateJsonSchema,
+        mode: JsonSchemaMode = "validation",
+        *,
+        union_format: Literal["any_of", "primitive_type_array"] = "any_of",
+    ) -> dict[str, Any]:
+        """The JSON Schema of this block, every key described by its docstring."""
+        from simulator.scenario.descriptions import describe_fields
+
+        describe_fields()
+        return super().model_json_schema(
+            by_alias, ref_template, schema_generator, mode, union_format=union_format
+        )
 
     @classmethod
     def cross_checks(cls, values: Mapping[str, Any]) -> Found:

@@ -234,3 +234,22 @@ def test_no_arguments_prints_the_short_help_and_exits_0() -> None:
     assert result.stdout.startswith("Usage: ")
     assert "Commands:" in result.stdout
     assert "Error" not in result.output
+
+
+def test_start_up_pauses_the_collector_and_freezes_only_in_the_commands_own_process() -> None:
+    """A command's imports run with the garbage collector paused, and it is on again after;
+    only the console script's own process freezes what was loaded (a test calling ``main``
+    with arguments, like this one, keeps its heap collectable)."""
+    import gc
+
+    import simulator.cli as cli
+    from simulator.cli.common import start_up
+
+    outcome = CliRunner().invoke(main, ["validate", str(ROOT / "scenarios" / "quickstart.yaml")])
+    assert outcome.exit_code == 0, outcome.output
+    assert cli.OWN_PROCESS is False
+    frozen = gc.get_freeze_count()
+    with start_up():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen

@@ -81,6 +81,30 @@ def test_keys_carry_their_descriptions() -> None:
     )
 
 
+def test_every_documented_key_is_described_as_pydantic_would() -> None:
+    """The descriptions read on demand are pydantic's ``use_attribute_docstrings`` ones: for
+    every block, each key it declares carries the docstring written below it."""
+    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
+
+    from simulator.scenario import schema
+    from simulator.scenario.descriptions import describe_fields
+
+    describe_fields()
+    blocks = [
+        c for c in vars(schema).values() if isinstance(c, type) and issubclass(c, schema.Strict)
+    ]
+    described = 0
+    for block in blocks:
+        expected = extract_docstrings_from_cls(block, use_inspect=True)
+        for name in vars(block).get("__annotations__", {}):
+            if name in block.model_fields:
+                assert block.model_fields[name].description == expected.get(name), (block, name)
+                described += expected.get(name) is not None
+    assert described > 40
+    props = scenario_json_schema()["$defs"]["Seasonality"]["properties"]
+    assert props["start_day"]["description"] == "First day of the window (inclusive)."
+
+
 def test_schema_command_prints_json() -> None:
     outcome = CliRunner().invoke(main, ["schema"])
     assert outcome.exit_code == 0

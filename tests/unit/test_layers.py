@@ -89,6 +89,21 @@ def test_renderers_are_found_by_class_and_explain_what_is_missing() -> None:
     assert find_renderer(Child(), "html") is None
 
 
+def test_renderers_are_registered_for_classes_that_exist() -> None:
+    """The reporting layer names the result classes instead of importing them: each name
+    must be a real class (a rename would otherwise leave its results unrendered)."""
+    import importlib
+
+    from simulator.reporting.register import RENDERERS
+
+    for name, kind, target in RENDERERS:
+        module, _, cls_name = name.rpartition(".")
+        cls = getattr(importlib.import_module(module), cls_name)
+        assert f"{cls.__module__}.{cls.__qualname__}" == name, (name, kind)
+        module, _, function = target.partition(":")
+        assert callable(getattr(importlib.import_module(module), function)), target
+
+
 def test_results_render_in_a_notebook() -> None:
     from test_compare import shop
 

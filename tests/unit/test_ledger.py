@@ -46,6 +46,25 @@ def test_batches_are_binned_as_one_customer_at_a_time(
     assert ledger.wait_hist == _by_hand(shipments)  # reading twice changes nothing
 
 
+@pytest.mark.parametrize("units", [1, 3])
+def test_far_apart_waits_are_binned_as_one_customer_at_a_time(
+    units: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waits spread over many more bins than there are customers (the sparse tally), and
+    batches all of one size (the unweighted tally), bin as one customer at a time."""
+    monkeypatch.setattr(ledger_module, "FEW", 0)
+    ledger = CustomerLedger()
+    shipments: list[tuple[list[float], int, float]] = []
+    for now, times in ((5000.0, [0.5, 4999.99]), (5000.0, [4999.0]), (9000.0, [8999.995])):
+        ledger.ship_backorders(times, units, now)
+        shipments.append((times, units, now))
+    assert ledger.wait_hist == _by_hand(shipments)
+    for now in (1.0, 2.0, 3.0):  # dense, same size
+        ledger.ship_backorders([now - 0.5, now - 0.25], units, now)
+        shipments.append(([now - 0.5, now - 0.25], units, now))
+    assert ledger.wait_hist == _by_hand(shipments)
+
+
 def test_totals_take_the_pending_batches_too() -> None:
     ledger = CustomerLedger()
     ledger.ship_backorders([1.0, 2.5], 1, 3.0)
