@@ -306,7 +306,9 @@ def _parse(text: str, shown: str, doc: YamlDocument) -> YamlDocument:
             doc.problems.append(Problem(shown, 1, "", "the file is empty"))
             doc.fatal = True
             return doc
-        builder = TreeReader(loader, shown, doc, limit=max(MAX_VALUES, len(text)))
+        builder = TreeReader(
+            loader, shown, doc, limit=max(MAX_VALUES, len(text)), shared="*" in text
+        )
         try:
             doc.data = builder.build(node, ())
         except TooDeep as exc:

@@ -1011,3 +1011,22 @@ def test_plain_data_rules_find_nothing_in_valid_scenarios(path: Path) -> None:
         usable = {k: v for k, v in overrides.items() if k not in NOT_OVERRIDABLE}
         merged, _ = deep_merge(loaded.raw, usable)
         assert check_rules(merged) == [], (index, policy.get("name"))
+
+
+@pytest.mark.parametrize("path", YAML_FILES[-3:], ids=lambda p: p.name)
+def test_letting_the_tree_go_while_reading_changes_nothing(path: Path) -> None:
+    """A text without aliases is read letting each node's children go once read; the
+    data, lines and problems are those of a reading that keeps the whole tree."""
+    from simulator.scenario.yaml_tree import TreeReader, YamlDocument
+
+    text = path.read_text()
+    results = []
+    for shared in (True, False):
+        loader = yaml_lines.SafeLineLoader(text)
+        node = loader.get_single_node()
+        doc = YamlDocument(data=None)
+        doc.data = TreeReader(loader, "f.yaml", doc, shared=shared).build(node, ())
+        loader.dispose()
+        results.append((doc.data, doc.lines, doc.problems))
+    assert results[0] == results[1]
+    assert results[0][0]
