@@ -2,8 +2,18 @@
 
 Writes a scenario with N products (default 100,000), each with a price, costs, demand with
 an order-size distribution, an (r, Q) replenishment and its own sourcing, in block-style
-YAML as a planner's export would be, then times ``load_scenario`` on it (median of
---repeat runs in this process) and ``backorder-sim validate`` as a whole process.
+YAML as a planner's export would be. Then, in --repeat paired rounds (alternated, so a busy
+machine slows each the same), measures the CPU time of:
+
+- the baseline: PyYAML composing the file's node tree with libyaml (``yaml.compose`` with
+  ``CSafeLoader``): the floor of any reader that keeps the line of every key;
+- ``load_scenario`` on it, in this process (read, lines, checks, validation);
+- ``backorder-sim validate`` on it, as a whole process (start-up, load, warnings, exit).
+
+It prints the medians and each as a ratio of the baseline of the same rounds, which moves
+less with the machine's load than seconds do. To measure another checkout of the package
+(an older commit, for a before/after), put it first on the path:
+``PYTHONPATH=/path/to/checkout python benchmarks/catalogue_load.py``.
 
     python benchmarks/catalogue_load.py [--products 100000] [--repeat 3]
 """
@@ -11,12 +21,16 @@ YAML as a planner's export would be, then times ``load_scenario`` on it (median 
 from __future__ import annotations
 
 import argparse
+import gc
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 from simulator import load_scenario
 
@@ -44,32 +58,80 @@ def write_catalogue(path: Path, products: int) -> None:
     path.write_text(head + body)
 
 
+def compose_cpu(path: Path) -> float:
+    """CPU seconds for PyYAML to compose the file's node tree with libyaml (the baseline)."""
+    text = path.read_text()
+    loader_type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.process_time()
+        loader = loader_type(text)
+        node = loader.get_single_node()
+        loader.dispose()
+        del node
+        return time.process_time() - start
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def load_cpu(path: Path, products: int) -> float:
+    """CPU seconds of ``load_scenario`` on the file (and of freeing what it built)."""
+    start = time.process_time()
+    loaded = load_scenario(path)
+    assert len(loaded.scenario.products) == products
+    del loaded
+    return time.process_time() - start
+
+
+VALIDATE = [sys.executable, "-c", "import sys; from simulator.cli import main; sys.exit(main())"]
+"""``backorder-sim`` run by this Python (so that PYTHONPATH picks the checkout measured)."""
+
+
+def validate_cpu(path: Path) -> float:
+    """CPU seconds (user + system) of a whole ``backorder-sim validate`` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # run from the file's folder: ``python -c`` puts the working directory first on the path
+    done = subprocess.run([*VALIDATE, "validate", path.name], capture_output=True, cwd=path.parent)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert done.returncode == 0, done.stderr.decode()[-500:]
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    rounds: dict[str, list[float]] = {"compose": [], "load": [], "validate": []}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "catalogue.yaml"
         write_catalogue(path, args.products)
         size = path.stat().st_size
-        times, cpu = [], []
-        for _ in range(args.repeat):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            loaded = load_scenario(path)
-            times.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu)
-        assert len(loaded.scenario.products) == args.products
-        start = time.perf_counter()
-        done = subprocess.run(["backorder-sim", "validate", str(path)], capture_output=True)
-        whole = time.perf_counter() - start
-        assert done.returncode == 0, done.stderr.decode()[-500:]
+        for index in range(args.repeat):
+            steps = [
+                ("compose", lambda: compose_cpu(path)),
+                ("load", lambda: load_cpu(path, args.products)),
+                ("validate", lambda: validate_cpu(path)),
+            ]
+            for name, step in steps if index % 2 == 0 else steps[::-1]:
+                rounds[name].append(step())
+    median = {name: statistics.median(values) for name, values in rounds.items()}
+    base = median["compose"]
     print(f"catalogue: {args.products:,} products, {size / 1e6:.1f} MB of YAML")
+    print(f"  {'':44s} {'CPU s':>7s}  {'/ baseline':>10s}")
+    shown = {
+        "compose": "baseline: libyaml node tree (yaml.compose)",
+        "load": "load_scenario (in this process)",
+        "validate": "backorder-sim validate (whole process)",
+    }
+    for name, label in shown.items():
+        print(f"  {label:44s} {median[name]:7.2f}  {median[name] / base:9.2f}x")
     print(
-        f"  load_scenario: median {statistics.median(cpu):.1f} s CPU "
-        f"({statistics.median(times):.1f} s wall) over {args.repeat} runs"
+        f"  medians of {args.repeat} paired rounds; single rounds: "
+        + "; ".join(f"{name} " + ", ".join(f"{v:.1f}" for v in rounds[name]) for name in rounds)
     )
-    print(f"  backorder-sim validate (whole process): {whole:.1f} s")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from simulator.cli import EXIT_BAD_INPUT
@@ -15,19 +17,9 @@ def command(files: tuple[str, ...]) -> None:
     Warnings (a price below its unit cost) go to stderr too, but a file with only warnings
     is good: the exit code stays 0.
     """
-    from simulator.scenario import ScenarioError, load_scenario
-    from simulator.scenario.notes import scenario_warnings
-
     bad = False
     for path in files:
-        warnings: list[str] = []
-        try:
-            warnings = [str(w) for w in scenario_warnings(load_scenario(path))]
-            problems: list[str] = []
-        except ScenarioError as exc:
-            problems = [str(problem) for problem in exc.problems]
-        except OSError as exc:
-            problems = [f"{path}: cannot read: {exc.strerror or exc}"]
+        warnings, problems = _check(path)
         for line in warnings:
             click.echo(line, err=True)
         if problems:
@@ -38,3 +30,26 @@ def command(files: tuple[str, ...]) -> None:
             click.echo(f"ok: {path}")
     if bad:
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _check(path: str) -> tuple[list[str], list[str]]:
+    """The warnings and the problems of one scenario file, as lines.
+
+    The cyclic garbage collector stays off until the loaded scenario is gone: a large
+    catalogue is millions of objects without reference cycles, and the collector's first
+    pass over them would cost more than checking the warnings (1.3 s for 100,000 products).
+    """
+    from simulator.scenario import ScenarioError, load_scenario
+    from simulator.scenario.notes import scenario_warnings
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return [str(w) for w in scenario_warnings(load_scenario(path))], []
+    except ScenarioError as exc:
+        return [], [str(problem) for problem in exc.problems]
+    except OSError as exc:
+        return [], [f"{path}: cannot read: {exc.strerror or exc}"]
+    finally:
+        if collecting:
+            gc.enable()

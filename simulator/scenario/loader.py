@@ -378,18 +378,20 @@ def _finish(
 def _validate(data: dict[Any, Any]) -> tuple[Scenario | None, list[Issue]]:
     """The scenario, or None and the schema's and cross-checks' issues.
 
-    The cross-key rules run on the plain data too (see :func:`check_rules`); a problem that
-    both they and a model validator found is kept once.
+    When the schema refuses the data, the cross-key rules run on the plain data too (see
+    :func:`check_rules`), for the blocks whose model validator pydantic skipped; a problem
+    that both they and a model validator found is kept once.
     """
     issues = check_references(data)
-    rules = check_rules(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
+        rules = check_rules(data)
         schema = translate(exc, data, Scenario)
         seen = {(issue.path, issue.message) for issue in schema}
         return None, schema + issues + [r for r in rules if (r.path, r.message) not in seen]
-    issues += rules  # empty: the model validators passed the same rules
+    # Valid: every block's model validator ran its cross-key rules and passed them, so
+    # check_rules would find nothing (a test holds it to that); it is not run again.
     return (None if issues else scenario), issues
 
 

@@ -34,7 +34,9 @@ def scenario_warnings(loaded: LoadedScenario) -> list[Problem]:
     """Every warning about a loaded scenario and its policies' own scenarios, each once,
     placed at the line of the key it is about."""
     seen: dict[tuple[KeyPath, str], None] = {}
-    for scenario in [loaded.scenario, *(policy.scenario for policy in loaded.policies)]:
+    scenarios = [loaded.scenario, *(policy.scenario for policy in loaded.policies)]
+    # a policy without overrides runs the base scenario itself: check each scenario once
+    for scenario in {id(scenario): scenario for scenario in scenarios}.values():
         seen.update(dict.fromkeys(price_below_cost(scenario)))
     warnings: list[Problem] = []
     for path, message in seen:

@@ -111,6 +111,8 @@ class Strict(BaseModel):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Self:
+        if not self.cross_keys:  # no rules (a product, its demand): nothing to call
+            return self
         found = self.cross_checks({key: getattr(self, key) for key in self.cross_keys})
         if found:
             key, message = found[0]

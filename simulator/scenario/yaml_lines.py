@@ -12,37 +12,44 @@ the string ``"1e3"``.
 from __future__ import annotations
 
 import gc
+import operator
 import os
 import re
 import stat
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import Node
 
 from simulator.scenario.errors import Problem
-from simulator.scenario.paths import KeyPath, LineMap, render_path
 from simulator.scenario.yaml_syntax import syntax_problem
-
-_TAG = "tag:yaml.org,2002:"
-_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
-_PLAIN_SCALARS = frozenset(
-    _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
+from simulator.scenario.yaml_tree import (
+    MAX_DEPTH,
+    MAX_VALUES,
+    TAG,
+    TooBig,
+    TooDeep,
+    TreeReader,
+    YamlDocument,
+    line_of,
 )
-_FLOAT = _TAG + "float"
 
-MAX_VALUES = 200_000
-"""Refuse documents that expand (through aliases) to more values than this, or than the
-text has characters, whichever is more (a file without aliases never reaches its length)."""
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_VALUES",
+    "YamlDocument",
+    "control_problems",
+    "parse_yaml",
+    "read_yaml_file",
+]
+
+_FLOAT = TAG + "float"
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """The largest scenario file read (64 MiB: about 180,000 products written out in full)."""
-
-MAX_DEPTH = 64
-"""The deepest nesting of mappings and lists accepted (a scenario needs about 8)."""
 
 MAX_CONTROL_REPORTS = 10
 """Control characters reported per file (the first ones; one is enough to refuse it)."""
@@ -52,7 +59,34 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udff
 carriage return and NEL; surrogates; U+FFFE and U+FFFF)."""
 
 
-class SafeLineLoader(yaml.SafeLoader):
+class _QuickResolver(yaml.resolver.Resolver):
+    """PyYAML's resolver without its Python work per node.
+
+    Both composers (libyaml's too) call ``descend_resolver`` and ``ascend_resolver``
+    around every node, for path resolvers, which are never registered here: a C function
+    that ignores its arguments stands in for each (one Python call fewer per node). With no
+    path resolvers, a node's tag depends only on (kind, text, implicit), so ``resolve``
+    remembers each answer for the document (a catalogue repeats the same few values).
+    """
+
+    descend_resolver = staticmethod(operator.is_)  # type: ignore[assignment]
+    ascend_resolver = staticmethod(tuple)  # type: ignore[assignment]
+
+    def __init__(self, stream: str) -> None:
+        self._resolved: dict[tuple[Any, ...], str] = {}
+        """Tags found so far, by (kind, text, implicit)."""
+        super().__init__(stream)  # type: ignore[call-arg]
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        """The tag of a node of `kind` written as `value` (see ``BaseResolver.resolve``)."""
+        key = (kind, value, implicit)
+        tag = self._resolved.get(key)
+        if tag is None:
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
+class SafeLineLoader(_QuickResolver, yaml.SafeLoader):
     """``yaml.SafeLoader`` with YAML 1.2 floats; the data is built by :func:`parse_yaml`."""
 
 
@@ -93,25 +127,9 @@ Python loader, whose error messages are the ones users see."""
 if _CSafeLoader is not None:  # pragma: no branch - PyYAML wheels ship with libyaml
     FastLineLoader = type(
         "FastLineLoader",
-        (_CSafeLoader,),
+        (_QuickResolver, _CSafeLoader),
         {"yaml_implicit_resolvers": SafeLineLoader.yaml_implicit_resolvers},
     )
-
-
-@dataclass
-class YamlDocument:
-    """Plain data read from YAML, where each key came from, and what was wrong."""
-
-    data: Any
-    """The document (None if it could not be read)."""
-    lines: LineMap = field(default_factory=dict)
-    """Origin of every key and list item, by path."""
-    problems: list[Problem] = field(default_factory=list)
-    """Problems found while reading."""
-    fatal: bool = False
-    """True when nothing usable was read (missing file, syntax error, empty document)."""
-    suppressed: set[KeyPath] = field(default_factory=set)
-    """Paths whose value was refused (a forbidden tag): later checks say nothing under them."""
 
 
 def read_yaml_file(
@@ -288,17 +306,19 @@ def _parse(text: str, shown: str, doc: YamlDocument) -> YamlDocument:
             doc.problems.append(Problem(shown, 1, "", "the file is empty"))
             doc.fatal = True
             return doc
-        builder = _Builder(loader, shown, doc, limit=max(MAX_VALUES, len(text)))
+        builder = TreeReader(
+            loader, shown, doc, limit=max(MAX_VALUES, len(text)), shared="*" in text
+        )
         try:
             doc.data = builder.build(node, ())
-        except _TooDeep as exc:
-            doc.problems.append(Problem(shown, _line(exc.node), "", TOO_DEEP))
+        except TooDeep as exc:
+            doc.problems.append(Problem(shown, line_of(exc.node), "", TOO_DEEP))
             doc.fatal = True
             doc.data = None
-        except _TooBig:
+        except TooBig:
             doc.problems.append(
                 Problem(
-                    shown, _line(node), "", f"aliases expand to more than {builder.limit} values"
+                    shown, line_of(node), "", f"aliases expand to more than {builder.limit} values"
                 )
             )
             doc.fatal = True
@@ -320,164 +340,3 @@ def _fast_compose(text: str) -> tuple[_Loader | None, Node | None]:
     except yaml.YAMLError:
         loader.dispose()
         return None, None
-
-
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _short_tag(tag: str) -> str:
-    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
-
-
-class _TooBig(Exception):
-    pass
-
-
-class _TooDeep(Exception):
-    def __init__(self, node: Node) -> None:
-        super().__init__()
-        self.node = node
-
-
-class _Builder:
-    """Turns a composed YAML node tree into plain data, recording origins and problems."""
-
-    def __init__(
-        self, loader: _Loader, shown: str, doc: YamlDocument, limit: int = MAX_VALUES
-    ) -> None:
-        self.loader = loader
-        self.shown = shown
-        self.doc = doc
-        self.count = 0
-        self.limit = limit
-        """How many values the document may expand to."""
-        self.active: set[int] = set()
-        self.scalars: dict[tuple[str, str], Any] = {}
-        """Scalars already read, by (tag, text): a catalogue repeats the same few."""
-
-    def problem(self, node: Node, path: KeyPath, message: str) -> None:
-        self.doc.problems.append(Problem(self.shown, _line(node), render_path(path), message))
-
-    def build(self, node: Node, path: KeyPath) -> Any:
-        if not path:
-            self.doc.lines[()] = (self.shown, _line(node))
-        self.count += 1
-        if self.count > self.limit:
-            raise _TooBig
-        if len(path) > MAX_DEPTH:
-            raise _TooDeep(node)
-        if id(node) in self.active:
-            self.problem(node, path, "an alias refers to the mapping or list that holds it")
-            self.doc.suppressed.add(path)
-            return None
-        if isinstance(node, ScalarNode):
-            return self.scalar(node, path)
-        expected = _MAP if isinstance(node, MappingNode) else _SEQ
-        if node.tag != expected:
-            self.refuse(node, path)
-            return None
-        self.active.add(id(node))
-        try:
-            if isinstance(node, MappingNode):
-                return self.mapping(node, path)
-            assert isinstance(node, SequenceNode)
-            return self.sequence(node, path)
-        finally:
-            self.active.discard(id(node))
-
-    def refuse(self, node: Node, path: KeyPath) -> None:
-        tag = _short_tag(node.tag)
-        if tag.startswith("!!python/"):
-            message = f"tag '{tag}' is not allowed: scenario files hold plain data only"
-        else:
-            message = f"tag '{tag}' is not supported: scenario files hold plain data only"
-        self.problem(node, path, message)
-        self.doc.suppressed.add(path)
-
-    def scalar(self, node: ScalarNode, path: KeyPath) -> Any:
-        if node.tag not in _PLAIN_SCALARS:
-            self.refuse(node, path)
-            return None
-        key = (node.tag, node.value)
-        if key in self.scalars:
-            return self.scalars[key]
-        try:
-            value = self.scalars[key] = self.loader.construct_object(node, deep=True)
-            return value
-        except Exception as exc:  # a malformed !!int, !!timestamp, ...
-            shown = node.value if len(node.value) <= 40 else node.value[:36] + "..."
-            why = str(exc)
-            if len(node.value) > 4000 and node.tag == _TAG + "int":
-                why = f"{len(node.value)} digits is too long"
-            self.problem(node, path, f"cannot read {shown!r} as {_short_tag(node.tag)}: {why}")
-            self.doc.suppressed.add(path)
-            return None
-
-    def sequence(self, node: SequenceNode, path: KeyPath) -> list[Any]:
-        items: list[Any] = []
-        for index, child in enumerate(node.value):
-            child_path = (*path, index)
-            self.doc.lines[child_path] = (self.shown, _line(child))
-            items.append(self.build(child, child_path))
-        return items
-
-    def mapping(self, node: MappingNode, path: KeyPath) -> dict[Hashable, Any]:
-        result: dict[Hashable, Any] = {}
-        first_line: dict[Hashable, int] = {}
-        merges: list[Node] = []
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                merges.extend(
-                    value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                )
-                continue
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in _PLAIN_SCALARS:
-                self.problem(key_node, path, "keys must be plain text")
-                continue
-            key = self.scalar(key_node, path)
-            if not isinstance(key, Hashable):  # pragma: no cover - plain scalars are hashable
-                continue
-            child_path = (*path, key)
-            if key in first_line:
-                self.problem(
-                    key_node, child_path, f"duplicate key (first at line {first_line[key]})"
-                )
-                self._forget(child_path)
-            else:
-                first_line[key] = _line(key_node)
-            self.doc.lines[child_path] = (self.shown, _line(key_node))
-            result[key] = self.build(value_node, child_path)
-        for source in merges:
-            self._merge_into(result, source, path)
-        return result
-
-    def _merge_into(self, result: dict[Hashable, Any], source: Node, path: KeyPath) -> None:
-        """A YAML merge key (``<<: *defaults``): keys written here win over merged ones."""
-        if not isinstance(source, MappingNode):
-            self.problem(source, path, "a merge key (<<) needs a mapping or a list of mappings")
-            return
-        own = self.doc.lines
-        self.doc.lines = {}  # the merged mapping's own origins, kept apart (linear time)
-        try:
-            data = self.build(source, path)
-        finally:
-            merged_lines, self.doc.lines = self.doc.lines, own
-        if not isinstance(data, dict):
-            return
-        taken = set()
-        for key, value in data.items():
-            if key in result:
-                continue
-            result[key] = value
-            taken.add(key)
-        depth = len(path)
-        for p, origin in merged_lines.items():
-            if len(p) > depth and p[depth] in taken:
-                own[p] = origin
-
-    def _forget(self, path: KeyPath) -> None:
-        """Drop the origin of a duplicate key's first value (the key's line is written again
-        for the second). Lines inside that value stay: the file is refused for the duplicate
-        anyway, and removing them would cost a pass over every line per duplicate."""
-        self.doc.lines.pop(path, None)

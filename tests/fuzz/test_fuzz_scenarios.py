@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from simulator.experiment.errors import ExperimentError
 from simulator.experiment.runner import run_experiment
 from simulator.scenario import ScenarioError, load_scenario
+from simulator.scenario.checks import check_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -75,6 +76,8 @@ def check_file(path: Path) -> str:
                 assert line.startswith(str(path)) or line.startswith("--set"), line
                 assert len(line) < 600, line
             return "refused"
+        # the loader skips the plain-data rules for data the schema accepts: they must agree
+        assert check_rules(loaded.raw) == []
         try:
             short = loaded.with_sets(["horizon_days=20", "warmup_days=0"])
         except ScenarioError:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from simulator.scenario import (
     LoadedScenario,
@@ -18,6 +21,8 @@ from simulator.scenario import (
     validate_files,
     yaml_lines,
 )
+from simulator.scenario.checks import NOT_OVERRIDABLE, check_rules
+from simulator.scenario.merge import deep_merge
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -949,3 +954,79 @@ def test_libyaml_is_used_when_available() -> None:
     loader, node = yaml_lines._fast_compose("a: 1\n")
     assert loader is not None and node is not None
     loader.dispose()
+
+
+SCALARS = """\
+a: [1, '1', "1", 1e3, 1.5, .5, .inf, -.Inf, .nan, 0x1f, 0o17, 1_000, 190:20:30]
+b: [true, 'true', yes, no, on, off, ~, null, '', x, 2024-01-02, 2024-01-02 10:00:00]
+c: !!str 5
+d: {1: one, '1': text, true: t, null: n, 1e3: f}
+e: [1, 1, '1', '1', x, x]
+f: &anchor {g: 1}
+h: *anchor
+"""
+
+
+def _tags(node: Any) -> Iterator[str]:
+    """Every tag of a node tree, depth first."""
+    yield node.tag
+    if isinstance(node.value, list):
+        for child in node.value:
+            for part in child if isinstance(child, tuple) else (child,):
+                yield from _tags(part)
+
+
+def test_remembered_tags_are_the_resolvers_own() -> None:
+    """Both loaders skip PyYAML's path-resolver calls and remember each tag by (kind, text,
+    implicit): every node still gets the tag PyYAML's own resolver gives it."""
+    plain = type(
+        "Plain",
+        (yaml.SafeLoader,),
+        {"yaml_implicit_resolvers": yaml_lines.SafeLineLoader.yaml_implicit_resolvers},
+    )
+    assert not yaml_lines.SafeLineLoader.yaml_path_resolvers  # what the skip relies on
+    expected = list(_tags(yaml.compose(SCALARS, Loader=plain)))
+    assert "tag:yaml.org,2002:float" in expected and "tag:yaml.org,2002:timestamp" in expected
+    loaders = [yaml_lines.SafeLineLoader]
+    if yaml_lines.FastLineLoader is not None:
+        loaders.append(yaml_lines.FastLineLoader)
+    for loader_type in loaders:
+        loader = loader_type(SCALARS)
+        try:
+            assert list(_tags(loader.get_single_node())) == expected
+        finally:
+            loader.dispose()
+
+
+@pytest.mark.parametrize(
+    "path", sorted((DATA.parents[1] / "scenarios").glob("*.yaml")), ids=lambda p: p.name
+)
+def test_plain_data_rules_find_nothing_in_valid_scenarios(path: Path) -> None:
+    """The loader runs :func:`check_rules` only when the schema refuses the data, because
+    the model validators run the same rules: on a valid scenario they find nothing."""
+    loaded = load_scenario(path)
+    assert check_rules(loaded.raw) == []
+    for index, policy in enumerate(loaded.raw["policies"]):
+        overrides = policy.get("overrides") or {}
+        usable = {k: v for k, v in overrides.items() if k not in NOT_OVERRIDABLE}
+        merged, _ = deep_merge(loaded.raw, usable)
+        assert check_rules(merged) == [], (index, policy.get("name"))
+
+
+@pytest.mark.parametrize("path", YAML_FILES[-3:], ids=lambda p: p.name)
+def test_letting_the_tree_go_while_reading_changes_nothing(path: Path) -> None:
+    """A text without aliases is read letting each node's children go once read; the
+    data, lines and problems are those of a reading that keeps the whole tree."""
+    from simulator.scenario.yaml_tree import TreeReader, YamlDocument
+
+    text = path.read_text()
+    results = []
+    for shared in (True, False):
+        loader = yaml_lines.SafeLineLoader(text)
+        node = loader.get_single_node()
+        doc = YamlDocument(data=None)
+        doc.data = TreeReader(loader, "f.yaml", doc, shared=shared).build(node, ())
+        loader.dispose()
+        results.append((doc.data, doc.lines, doc.problems))
+    assert results[0] == results[1]
+    assert results[0][0]

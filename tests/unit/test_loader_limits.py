@@ -89,6 +89,20 @@ def test_nesting_within_the_limit_is_read() -> None:
     assert parse_yaml(text, "f").problems == []
 
 
+@pytest.mark.parametrize("leaf", ["text", "1", "[text]", "'1'"])
+def test_a_value_one_level_too_deep_is_refused(leaf: str) -> None:
+    """The limit counts the scalar at the bottom too (the reader takes plain strings in
+    place, with the same check): a value at depth MAX_DEPTH is read, one deeper is not."""
+    inner = 1 if leaf.startswith("[") else 0  # the list's item is one level below it
+
+    def nested(levels: int) -> str:
+        return "{a: " * levels + leaf + "}" * levels
+
+    assert parse_yaml(nested(MAX_DEPTH - inner), "f").problems == []
+    problems = parse_yaml(nested(MAX_DEPTH + 1 - inner), "f").problems
+    assert [p.message for p in problems] == [yaml_lines.TOO_DEEP]
+
+
 def test_alias_bombs_are_still_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
