@@ -50,7 +50,7 @@ from simulator.scenario.merge import apply_set, deep_merge, drop_leftovers, merg
 from simulator.scenario.paths import KeyPath, LineMap, get_at, nearest, render_path, under
 from simulator.scenario.schema import Backorder, Scenario
 from simulator.scenario.translate import Issue, translate
-from simulator.scenario.yaml_lines import read_yaml_file
+from simulator.scenario.yaml_lines import read_yaml_file, unreadable_reason
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,9 @@ def _extends(
         return problem(f"no such file '{target}'{looked}")
     if parent.is_dir():
         return problem(f"'{target}' is a directory, not a scenario file")
+    unreadable = unreadable_reason(parent)
+    if unreadable is not None:
+        return problem(f"'{target}' {unreadable}")
     if shown == DICT_FILE and not chain:
         chain = [(Path.cwd() / DICT_FILE, DICT_FILE)]
     parent_data, parent_lines = _read(parent, parent_shown, chain, collector)

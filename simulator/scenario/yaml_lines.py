@@ -170,6 +170,26 @@ def read_yaml_file(
     return parse_yaml(text, shown)
 
 
+def unreadable_reason(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` is not read as a scenario file (a system file, not a regular file, too
+    large), or None. The check :func:`read_yaml_file` makes on the open file, made ahead
+    so that ``extends:`` can name the file and line of the key that points there; the read
+    still checks again (a file swapped in between is caught there)."""
+    resolved = os.path.realpath(path)
+    for tree in _SYSTEM_TREES:
+        if resolved == tree or resolved.startswith(tree + "/"):
+            return f"is a system file under {tree}, not a scenario file"
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None  # the read says what is wrong, with the system's words
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        return f"is {_kind(info.st_mode)}, not a regular file"
+    if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
+        return _too_large(info.st_size)
+    return None
+
+
 class _NotReadable(Exception):
     """A path that is not read (not a regular file, too large); the message says why."""
 

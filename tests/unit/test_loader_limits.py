@@ -128,8 +128,9 @@ def child(tmp_path: Path, target: str) -> Path:
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_extends_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")
-    assert messages(child(tmp_path, "pipe")) == [
-        f"{tmp_path / 'pipe'}: is a named pipe (FIFO), not a regular file"
+    path = child(tmp_path, "pipe")
+    assert messages(path) == [
+        f"{path}:1: extends: 'pipe' is a named pipe (FIFO), not a regular file"
     ]
 
 
@@ -139,8 +140,9 @@ def test_extends_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
 def test_extends_a_device_or_proc_file_is_refused(tmp_path: Path, target: str, tree: str) -> None:
     if not os.path.exists(target):
         pytest.skip(f"no {target} here")
-    assert messages(child(tmp_path, target)) == [
-        f"{target}: is a system file under {tree}, not a scenario file"
+    path = child(tmp_path, target)
+    assert messages(path) == [
+        f"{path}:1: extends: '{target}' is a system file under {tree}, not a scenario file"
     ]
 
 
@@ -148,9 +150,32 @@ def test_extends_a_symlink_to_a_device_is_refused(tmp_path: Path) -> None:
     if not os.path.exists("/dev/zero"):
         pytest.skip("no /dev/zero here")
     (tmp_path / "innocent.yaml").symlink_to("/dev/zero")
-    assert messages(child(tmp_path, "innocent.yaml")) == [
-        f"{tmp_path / 'innocent.yaml'}: is a system file under /dev, not a scenario file"
+    path = child(tmp_path, "innocent.yaml")
+    assert messages(path) == [
+        f"{path}:1: extends: 'innocent.yaml' is a system file under /dev, not a scenario file"
     ]
+
+
+def test_extends_a_file_too_large_is_refused_at_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import simulator.scenario.yaml_lines as yaml_lines
+
+    monkeypatch.setattr(yaml_lines, "MAX_FILE_BYTES", 100)
+    (tmp_path / "big.yaml").write_text("name: big\n" + "# padding\n" * 20)
+    path = child(tmp_path, "big.yaml")
+    [line] = messages(path)
+    assert line.startswith(f"{path}:1: extends: 'big.yaml' the file is too large: at most")
+
+
+def test_the_read_still_refuses_what_the_check_ahead_missed(tmp_path: Path) -> None:
+    """The check ahead of ``extends:`` is a courtesy (it names the key); the read itself
+    refuses a FIFO on its own, so one swapped in after the check still cannot block."""
+    from simulator.scenario.yaml_lines import read_yaml_file
+
+    os.mkfifo(tmp_path / "pipe")
+    doc = read_yaml_file(tmp_path / "pipe", "pipe", regular_only=True)
+    assert [str(p) for p in doc.problems] == ["pipe: is a named pipe (FIFO), not a regular file"]
 
 
 SECRET = "hunter2-secret-value"
