@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from itertools import compress
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,9 +28,10 @@ if TYPE_CHECKING:
 
 class KeyedArrivals(ArrivalQueue):
     """An arrival queue that also holds each potential customer's goodwill key (a NumPy
-    array beside the list of times: keys are compared in bulk, rarely one by one)."""
+    array beside the list of times: keys are compared in bulk, rarely one by one), and the
+    times again as a NumPy array (to pick a run's orders in bulk)."""
 
-    __slots__ = ("_level", "_new", "_rng", "keys")
+    __slots__ = ("_level", "_new", "_new_stamps", "_rng", "keys", "stamps")
 
     def __init__(
         self, blocks: Iterator[np.ndarray], level: GoodwillLevel, rng: np.random.Generator
@@ -40,12 +40,15 @@ class KeyedArrivals(ArrivalQueue):
         self._rng = rng
         self.keys = np.empty(0)
         """``keys[i]`` belongs to the customer at ``times[i]``."""
-        self._new = self.keys
+        self.stamps = np.empty(0)
+        """``stamps[i]`` is ``times[i]``."""
+        self._new = self._new_stamps = self.keys
         super().__init__(self._keyed(blocks))
 
     def _keyed(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
         """The blocks of arrival times, each drawing one uniform per potential customer."""
         for block in blocks:
+            self._new_stamps = block
             self._new = self._level.keys(block, self._rng.random(len(block)))
             yield block
 
@@ -54,8 +57,12 @@ class KeyedArrivals(ArrivalQueue):
         more = super()._more()
         if more:
             # the served prefix of the times may have been dropped: drop its keys too
-            kept = self.keys if self.pos == pos else self.keys[pos:]
-            self.keys = np.concatenate((kept, self._new))
+            if self.pos == pos:
+                self.keys = np.concatenate((self.keys, self._new))
+                self.stamps = np.concatenate((self.stamps, self._new_stamps))
+            else:
+                self.keys = np.concatenate((self.keys[pos:], self._new))
+                self.stamps = np.concatenate((self.stamps[pos:], self._new_stamps))
         return more
 
 
@@ -98,7 +105,8 @@ class Thinning:
         those whose key beats the threshold order. Returns how many were served."""
         store, level = self.store, self.level
         ledger = store.customers
-        if level.watches:
+        watches = level.watches
+        if watches and watches[0][0] <= t:
             level.catch_up(t)
         if not self.plain:
             size, patience, max_wait, u = self.source.draw()
@@ -109,14 +117,26 @@ class Thinning:
                 self._missed(1, size)
             return 1
         size = self.source.constant_size
-        run, book = store.bookable_run(size)
+        # store.bookable_run(size), written out: whether the run is backordered matters here
+        run = store.fillable_run(size)
+        if run > 1:
+            book = store.fill_run
+            backorders = False
+        else:
+            run = store.backorder_run(size)
+            book = store.backorder_many
+            backorders = True
         threshold = level.threshold
         count = 0
         if run > 1:
-            if self.shared or store.late_checks:
-                limit = self._limit(t, queue, heap, book == store.backorder_many)
-            else:
-                limit = queue[0][0] if store.alone else store.own_events_from(t)
+            # (self._limit, written out for the common case)
+            limit = queue[0][0] if store.alone else store.own_events_from(t)
+            if self.shared:
+                limit = self._limit(t, limit, queue, heap)
+            if backorders and store.late_checks:
+                wait = t + store.expected_wait + ON_TIME_TOLERANCE
+                if wait < limit:
+                    limit = wait
             if t < warmup < limit:
                 limit = warmup
             # enough potential customers for ``run`` orders, at the level G has now
@@ -131,33 +151,31 @@ class Thinning:
             else:
                 count = arrivals.run_before(limit, False, most)
         pos = arrivals.pos  # (reading more arrivals may have dropped the served ones)
-        keys = arrivals.keys
         if count <= 1:
             ledger.potential_orders += 1
-            if keys[pos] > threshold:
+            if arrivals.keys[pos] > threshold:
                 store.on_customer(t, size, None, None, 0.0)
             else:
                 ledger.orders_lost_to_goodwill += 1
                 ledger.units_lost_to_goodwill += size
             return 1
-        times, stop = arrivals.times, pos + count
-        due = level.next_due() if level.watches else math.inf
-        if due > times[stop - 1]:  # G is one curve over the whole run
-            if threshold == NEVER_LOWER:
-                if count <= run:
-                    ledger.potential_orders += count
-                    book(times, pos, stop, size)  # everyone orders
-                    return count
-                ordered, mask = times[pos : pos + run], None
-                count = run
-            else:
-                mask = (keys[pos:stop] > threshold).tolist()
-                ordered = list(compress(times[pos:stop], mask))
-                if len(ordered) > run:  # the run ends with its run-th order
-                    count = _position(mask, run) + 1
-                    del ordered[run:]
-        else:
-            ordered, count = self._one_by_one(times, keys, pos, stop, run, due)
+        stop = pos + count
+        last = arrivals.times[stop - 1]
+        if watches and watches[0][0] <= last and level.next_due() <= last:
+            ordered, count = self._one_by_one(arrivals, pos, stop, run)
+        elif threshold == NEVER_LOWER:  # G is 1 over the whole run
+            if count <= run:
+                ledger.potential_orders += count
+                book(arrivals.times, pos, stop, size)  # everyone orders
+                return count
+            ordered = arrivals.times[pos : pos + run]
+            count = run
+        else:  # G is one curve over the whole run
+            mask = arrivals.keys[pos:stop] > threshold
+            ordered = arrivals.stamps[pos:stop][mask].tolist()
+            if len(ordered) > run:  # the run ends with its run-th order
+                count = int(mask.nonzero()[0][run - 1]) + 1
+                del ordered[run:]
         ledger.potential_orders += count
         n = len(ordered)
         if n == 1:
@@ -170,56 +188,50 @@ class Thinning:
         return count
 
     def _one_by_one(
-        self, times: list[float], keys: np.ndarray, lo: int, stop: int, most: int, due: float
+        self, arrivals: KeyedArrivals, lo: int, stop: int, most: int
     ) -> tuple[list[float], int]:
         """The times of the potential customers from ``lo`` (before ``stop``) who order, at
         most ``most`` of them, and how many potential customers that takes, while promises
         pass during the run: the run ships nothing, so they pass unfilled, and G changes as
-        each passes."""
+        each passes. A customer at a promise's time comes after its check.
+
+        The promises up to the last customer are settled first, recording the threshold
+        after each; each customer is then compared, in bulk, with the threshold of the
+        promises passed by their time. If the run ends earlier (at its ``most``-th order),
+        the level goes back and settles only the promises up to its end."""
         level = self.level
-        threshold = level.threshold
-        ordered: list[float] = []
-        take = ordered.append
-        room = most
-        served = 0
-        for x, k in zip(times[lo:stop], keys[lo:stop].tolist(), strict=True):
-            served += 1
-            if x >= due:  # a customer at the due time comes after the check
-                level.catch_up(x)
-                due = level.next_due()
-                threshold = level.threshold
-            if k > threshold:
-                take(x)
-                room -= 1
-                if not room:
-                    break
-        return ordered, served
+        times = arrivals.times
+        saved = level.save()
+        passed: list[float] = []
+        after = [level.threshold]
+        level.catch_up(times[stop - 1], True, (passed, after))
+        stamps = arrivals.stamps[lo:stop]
+        thresholds = np.asarray(after)[np.searchsorted(passed, stamps, side="right")]
+        hits = np.flatnonzero(arrivals.keys[lo:stop] > thresholds)
+        served = stop - lo
+        if len(hits) >= most:  # the run ends with its most-th order
+            hits = hits[:most]
+            served = int(hits[-1]) + 1
+            end = times[lo + served - 1]
+            if passed and passed[-1] > end:  # promises after the run's end were settled
+                level.restore(saved)
+                level.catch_up(end)
+        return stamps[hits].tolist(), served
 
     def _limit(
         self,
         t: float,
+        limit: float,
         queue: list[tuple[float, int, int, object]],
         heap: list[tuple[float, int]],
-        backorders: bool,
     ) -> float:
-        """The time before which a run from ``t`` meets nothing that could change G but the
-        promises already watched (settled within the run): the run's own customers all ship
-        at once or are all simply backordered; the run's first customer's own promise; and,
-        with a shared level, anything of other products (their events and customers)."""
-        store = self.store
-        limit = queue[0][0] if store.alone else store.own_events_from(t)
-        if self.shared:
-            limit = min(limit, queue[0][0])
-            for nxt, _ in heap[1:3]:  # the earliest of the other products' next customers
-                limit = min(limit, nxt)
-        if backorders and store.late_checks:
-            limit = min(limit, t + store.expected_wait + ON_TIME_TOLERANCE)
+        """The time before which a run from ``t`` (of a product whose own events come no
+        earlier than ``limit``) meets nothing that could change the shared level: anything
+        of other products (their events and customers)."""
+        limit = min(limit, queue[0][0])
+        for nxt, _ in heap[1:3]:  # the earliest of the other products' next customers
+            limit = min(limit, nxt)
         return limit
-
-
-def _position(mask: list[bool], k: int) -> int:
-    """The index of the ``k``-th True in ``mask`` (k >= 1, and there are that many)."""
-    return list(compress(range(len(mask)), mask))[k - 1]
 
 
 def attach_goodwill(
