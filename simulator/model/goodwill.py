@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left, bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -169,8 +170,8 @@ class GoodwillLevel:
         its promises one after another). With ``record``, the threshold after each is
         appended to it."""
         g, since, acc, r = self.g, self.since, self._acc, self.recovery
-        floor, warmup, keep = self.floor, self.warmup, 1.0 - self.late_order
-        if since <= warmup < dues[-1]:  # the warm-up falls among them: one at a time
+        floor, keep = self.floor, 1.0 - self.late_order
+        if since <= self.warmup < dues[-1]:  # the warm-up falls among them: one at a time
             for due in dues:
                 self._apply(due, self.late_order)
                 if record is not None:
@@ -178,22 +179,28 @@ class GoodwillLevel:
             return
         if dues[0] < since:
             raise AssertionError(f"goodwill hit at {dues[0]} before the last one at {since}")
-        expm1 = math.expm1
-        for due in dues:
-            span = due - since
-            if r is None:
-                level = g
-                acc += g * span
-            else:
+        if r is None:
+            for due in dues:
+                acc += g * (due - since)
+                g *= keep
+                if g < floor:
+                    g = floor
+                since = due
+                if record is not None:
+                    record.append(-g if g < 1.0 else NEVER_LOWER)
+        else:
+            expm1, log1p = math.expm1, math.log1p
+            for due in dues:
+                span = due - since
                 decay = expm1(-span / r)  # exp(-span/r) - 1
-                level = g - (1.0 - g) * decay
-                acc += span + (1.0 - g) * r * decay
-            g = level * keep
-            if g < floor:
-                g = floor
-            since = due
-            if record is not None:
-                record.append(_threshold(g, due, r))
+                lost = 1.0 - g
+                acc += span + lost * r * decay
+                g = (g - lost * decay) * keep  # G(due), less the loss
+                if g < floor:
+                    g = floor
+                since = due
+                if record is not None:
+                    record.append(due + r * log1p(-g) if g < 1.0 else NEVER_LOWER)
         self.g, self.since, self._acc = g, since, acc
         self.threshold = record[-1] if record is not None else _threshold(g, since, r)
 
@@ -216,8 +223,10 @@ class GoodwillLevel:
         watches = self.watches
         wait = self.expected_wait
         passed, after = record if record is not None else (None, None)
-        while watches and (watches[0][0] < t or (inclusive and watches[0][0] == t)):
+        while watches:
             due, _, entry, index = watches[0]
+            if due > t or (due == t and not inclusive):
+                return
             if index < 0:
                 heapq.heappop(watches)
                 if not entry.closed:
@@ -228,25 +237,39 @@ class GoodwillLevel:
                 continue
             batch: BackorderBatch = entry  # type: ignore[assignment]
             times = batch.times
+            end = len(times)
             if index < batch.first:  # shipped in time: watch the first still waiting
                 index = batch.first
             else:
-                # this customer, and the next ones of the batch due before t (and before
-                # the other watches' next promise)
-                other = min(w[0] for w in watches[1:3]) if len(watches) > 1 else math.inf
+                # this customer, and the next ones of the batch due by t and before the
+                # other watches' next promise (the heap's second smallest)
+                n = len(watches)
+                if n == 1:
+                    other = math.inf
+                elif n == 2 or watches[1][0] < watches[2][0]:
+                    other = watches[1][0]
+                else:
+                    other = watches[2][0]
+                if t < other:
+                    bound, at_bound = t, inclusive
+                else:
+                    bound, at_bound = other, False
                 dues = [due]
                 index += 1
-                end = len(times)
-                while index < end:
+                if index < end:
                     due = times[index] + wait + ON_TIME_TOLERANCE
-                    if not (due < t or (inclusive and due == t)) or due >= other:
-                        break
-                    dues.append(due)
-                    index += 1
+                    if due < bound or (at_bound and due == bound):
+                        # more than one: find the last by bisection (the dues are sorted)
+                        cut = bisect_right if at_bound else bisect_left
+                        stop = cut(
+                            times, bound, index + 1, end, key=lambda x: x + wait + ON_TIME_TOLERANCE
+                        )
+                        dues += [x + wait + ON_TIME_TOLERANCE for x in times[index:stop]]
+                        index = stop
                 self._pass(dues, after)
                 if passed is not None:
-                    passed.extend(dues)
-            if index < len(times):  # the batch's next customer replaces its watch
+                    passed += dues
+            if index < end:  # the batch's next customer replaces its watch
                 self._watched += 1
                 due = times[index] + wait + ON_TIME_TOLERANCE
                 heapq.heapreplace(watches, (due, self._watched, batch, index))

@@ -10,8 +10,8 @@ they pass unfilled) change the threshold as they pass.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
+from math import exp
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -78,6 +78,9 @@ class Thinning:
         self.rng = streams.generator("product", pid, "goodwill")
         self.plain = source.plain
         """Whether the product's customers draw nothing (runs of them may be booked)."""
+        self.size = source.constant_size
+        """Their order size, when they do."""
+        self.recovery = level.recovery
         self.shared = False
         """Whether the level is shared with other products of the part (``scope: store``)."""
         source.plain = False  # the customer process hands every customer to serve()
@@ -116,7 +119,7 @@ class Thinning:
             else:
                 self._missed(1, size)
             return 1
-        size = self.source.constant_size
+        size = self.size
         # store.bookable_run(size), written out: whether the run is backordered matters here
         run = store.fillable_run(size)
         if run > 1:
@@ -142,9 +145,9 @@ class Thinning:
             # enough potential customers for ``run`` orders, at the level G has now
             most = run
             if threshold != NEVER_LOWER:
-                g, r = level.g, level.recovery
+                g, r = level.g, self.recovery
                 if r is not None:
-                    g = 1.0 - (1.0 - g) * math.exp((level.since - t) / r)
+                    g = 1.0 - (1.0 - g) * exp((level.since - t) / r)
                 most = int(run / (g if g > 0.05 else 0.05)) + 1
             if limit > horizon:
                 count = arrivals.run_before(horizon, True, most)
@@ -206,8 +209,8 @@ class Thinning:
         after = [level.threshold]
         level.catch_up(times[stop - 1], True, (passed, after))
         stamps = arrivals.stamps[lo:stop]
-        thresholds = np.asarray(after)[np.searchsorted(passed, stamps, side="right")]
-        hits = np.flatnonzero(arrivals.keys[lo:stop] > thresholds)
+        thresholds = np.array(after)[np.array(passed).searchsorted(stamps, "right")]
+        hits = (arrivals.keys[lo:stop] > thresholds).nonzero()[0]
         served = stop - lo
         if len(hits) >= most:  # the run ends with its most-th order
             hits = hits[:most]
