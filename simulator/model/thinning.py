@@ -67,7 +67,8 @@ class KeyedArrivals(ArrivalQueue):
 
 
 class Thinning:
-    """The potential customers of one product, each ordering with probability G."""
+    """The potential customers of one product, each ordering with probability G: plain
+    customers (who draw nothing), whose runs are booked in one step."""
 
     def __init__(
         self, source: CustomerSource, level: GoodwillLevel, streams: RandomStreams, pid: str
@@ -76,10 +77,9 @@ class Thinning:
         self.store: Store = source.store
         self.level = level
         self.rng = streams.generator("product", pid, "goodwill")
-        self.plain = source.plain
-        """Whether the product's customers draw nothing (runs of them may be booked)."""
         self.size = source.constant_size
-        """Their order size, when they do."""
+        """The order size of the product's customers, when they draw nothing (then runs of
+        them may be booked in one step; see :class:`DrawnThinning` for the others)."""
         self.recovery = level.recovery
         self.shared = False
         """Whether the level is shared with other products of the part (``scope: store``)."""
@@ -89,11 +89,6 @@ class Thinning:
     def queue(self) -> KeyedArrivals:
         """The arrival queue of the potential customers, with their keys."""
         return KeyedArrivals(self.source.blocks, self.level, self.rng)
-
-    def _missed(self, count: int, units: int) -> None:
-        ledger = self.store.customers
-        ledger.orders_lost_to_goodwill += count
-        ledger.units_lost_to_goodwill += units
 
     def serve(
         self,
@@ -107,68 +102,51 @@ class Thinning:
         """Serve the potential customer at ``t`` (or a run of them, booked in one step):
         those whose key beats the threshold order. Returns how many were served."""
         store, level = self.store, self.level
-        ledger = store.customers
         watches = level.watches
         if watches and watches[0][0] <= t:
             level.catch_up(t)
-        if not self.plain:
-            size, patience, max_wait, u = self.source.draw()
-            ledger.potential_orders += 1
-            if arrivals.keys[arrivals.pos] > self.level.threshold:
-                store.on_customer(t, size, patience, max_wait, u)
-            else:
-                self._missed(1, size)
-            return 1
         size = self.size
-        # store.bookable_run(size), written out: whether the run is backordered matters here
+        # store.bookable_run(size) and the run's end, written out (this runs once per run)
         run = store.fillable_run(size)
         if run > 1:
             book = store.fill_run
-            backorders = False
+            limit = queue[0][0] if store.alone else store.own_events_from(t)
         else:
             run = store.backorder_run(size)
+            if run <= 1:
+                return self._single(t, arrivals)
             book = store.backorder_many
-            backorders = True
-        threshold = level.threshold
-        count = 0
-        if run > 1:
-            # (self._limit, written out for the common case)
             limit = queue[0][0] if store.alone else store.own_events_from(t)
-            if self.shared:
-                limit = self._limit(t, limit, queue, heap)
-            if backorders and store.late_checks:
+            if store.late_checks:  # no promise of the run's own may pass within it
                 wait = t + store.expected_wait + ON_TIME_TOLERANCE
                 if wait < limit:
                     limit = wait
-            if t < warmup < limit:
-                limit = warmup
-            # enough potential customers for ``run`` orders, at the level G has now
-            most = run
-            if threshold != NEVER_LOWER:
-                g, r = level.g, self.recovery
-                if r is not None:
-                    g = 1.0 - (1.0 - g) * exp((level.since - t) / r)
-                most = int(run / (g if g > 0.05 else 0.05)) + 1
-            if limit > horizon:
-                count = arrivals.run_before(horizon, True, most)
-            else:
-                count = arrivals.run_before(limit, False, most)
-        pos = arrivals.pos  # (reading more arrivals may have dropped the served ones)
+        if self.shared:
+            limit = self._limit(limit, queue, heap)
+        if t < warmup < limit:
+            limit = warmup
+        # enough potential customers for ``run`` orders, at the level G has now
+        threshold = level.threshold
+        most = run
+        if threshold != NEVER_LOWER:
+            g, r = level.g, self.recovery
+            if r is not None:
+                g = 1.0 - (1.0 - g) * exp((level.since - t) / r)
+            most = int(run / (g if g > 0.05 else 0.05)) + 1
+        if limit > horizon:
+            count = arrivals.run_before(horizon, True, most)
+        else:
+            count = arrivals.run_before(limit, False, most)
         if count <= 1:
-            ledger.potential_orders += 1
-            if arrivals.keys[pos] > threshold:
-                store.on_customer(t, size, None, None, 0.0)
-            else:
-                ledger.orders_lost_to_goodwill += 1
-                ledger.units_lost_to_goodwill += size
-            return 1
+            return self._single(t, arrivals)
+        pos = arrivals.pos  # (reading more arrivals may have dropped the served ones)
         stop = pos + count
         last = arrivals.times[stop - 1]
         if watches and watches[0][0] <= last and level.next_due() <= last:
             ordered, count = self._one_by_one(arrivals, pos, stop, run)
         elif threshold == NEVER_LOWER:  # G is 1 over the whole run
             if count <= run:
-                ledger.potential_orders += count
+                store.customers.potential_orders += count
                 book(arrivals.times, pos, stop, size)  # everyone orders
                 return count
             ordered = arrivals.times[pos : pos + run]
@@ -179,16 +157,29 @@ class Thinning:
             if len(ordered) > run:  # the run ends with its run-th order
                 count = int(mask.nonzero()[0][run - 1]) + 1
                 del ordered[run:]
+        ledger = store.customers
         ledger.potential_orders += count
         n = len(ordered)
-        if n == 1:
-            store.on_customer(ordered[0], size, None, None, 0.0)
-        elif n:
+        if n > 1:
             book(ordered, 0, n, size)
+        elif n:
+            store.on_customer(ordered[0], size, None, None, 0.0)
         if n < count:
             ledger.orders_lost_to_goodwill += count - n
             ledger.units_lost_to_goodwill += (count - n) * size
         return count
+
+    def _single(self, t: float, arrivals: KeyedArrivals) -> int:
+        """Serve the one potential customer at ``t`` (promises due by then are settled)."""
+        size = self.size
+        ledger = self.store.customers
+        ledger.potential_orders += 1
+        if arrivals.keys[arrivals.pos] > self.level.threshold:
+            self.store.on_customer(t, size, None, None, 0.0)
+        else:
+            ledger.orders_lost_to_goodwill += 1
+            ledger.units_lost_to_goodwill += size
+        return 1
 
     def _one_by_one(
         self, arrivals: KeyedArrivals, lo: int, stop: int, most: int
@@ -223,18 +214,46 @@ class Thinning:
 
     def _limit(
         self,
-        t: float,
         limit: float,
         queue: list[tuple[float, int, int, object]],
         heap: list[tuple[float, int]],
     ) -> float:
-        """The time before which a run from ``t`` (of a product whose own events come no
-        earlier than ``limit``) meets nothing that could change the shared level: anything
-        of other products (their events and customers)."""
+        """With a level shared by other products: the time before which a run (of a product
+        whose own events come no earlier than ``limit``) meets nothing of theirs that could
+        change it (their events and customers)."""
         limit = min(limit, queue[0][0])
         for nxt, _ in heap[1:3]:  # the earliest of the other products' next customers
             limit = min(limit, nxt)
         return limit
+
+
+class DrawnThinning(Thinning):
+    """The potential customers of a product whose customers draw traits: served one by
+    one (a potential customer who does not order draws their traits all the same)."""
+
+    def serve(
+        self,
+        t: float,
+        arrivals: KeyedArrivals,
+        queue: list[tuple[float, int, int, object]],
+        heap: list[tuple[float, int]],
+        horizon: float,
+        warmup: float,
+    ) -> int:
+        """Serve the potential customer at ``t``: they order if their key beats the
+        threshold. Returns 1."""
+        store, level = self.store, self.level
+        if level.watches:
+            level.catch_up(t)
+        size, patience, max_wait, u = self.source.draw()
+        ledger = store.customers
+        ledger.potential_orders += 1
+        if arrivals.keys[arrivals.pos] > level.threshold:
+            store.on_customer(t, size, patience, max_wait, u)
+        else:
+            ledger.orders_lost_to_goodwill += 1
+            ledger.units_lost_to_goodwill += size
+        return 1
 
 
 def attach_goodwill(
@@ -254,5 +273,7 @@ def attach_goodwill(
         level = shared or GoodwillLevel(spec, warmup, wait)
         store.goodwill = level
         store.late_checks = spec.late_order > 0
-        thinning = Thinning(sources[pid], level, streams, pid)
+        source = sources[pid]
+        kind = Thinning if source.plain else DrawnThinning
+        thinning = kind(source, level, streams, pid)
         thinning.shared = shared is not None and len(stores) > 1
