@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.distributions import BLOCK
 from simulator.metrics.ledger import ON_TIME_TOLERANCE
 from simulator.model.customers import ArrivalQueue, CustomerSource
 from simulator.model.goodwill import NEVER_LOWER, GoodwillLevel
@@ -31,39 +32,50 @@ class KeyedArrivals(ArrivalQueue):
     array beside the list of times: keys are compared in bulk, rarely one by one), and the
     times again as a NumPy array (to pick a run's orders in bulk)."""
 
-    __slots__ = ("_level", "_new", "_new_stamps", "_rng", "keys", "stamps")
+    __slots__ = ("_block", "_keys", "_level", "_rng", "_stamps", "keys", "stamps")
 
     def __init__(
         self, blocks: Iterator[np.ndarray], level: GoodwillLevel, rng: np.random.Generator
     ) -> None:
         self._level = level
         self._rng = rng
-        self.keys = np.empty(0)
+        self._keys = np.empty(4 * BLOCK)
+        self._stamps = np.empty(4 * BLOCK)
+        """Room for the keys and times: filled from the start, moved back when the times
+        drop their served prefix (no new arrays per block)."""
+        self.keys = self._keys[:0]
         """``keys[i]`` belongs to the customer at ``times[i]``."""
-        self.stamps = np.empty(0)
+        self.stamps = self._stamps[:0]
         """``stamps[i]`` is ``times[i]``."""
-        self._new = self._new_stamps = self.keys
-        super().__init__(self._keyed(blocks))
+        self._block = self.keys
+        super().__init__(self._read(blocks))
 
-    def _keyed(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        """The blocks of arrival times, each drawing one uniform per potential customer."""
+    def _read(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        """The blocks of arrival times, each kept for :meth:`_more` to key."""
         for block in blocks:
-            self._new_stamps = block
-            self._new = self._level.keys(block, self._rng.random(len(block)))
+            self._block = block
             yield block
 
     def _more(self) -> bool:
-        pos = self.pos
-        more = super()._more()
-        if more:
-            # the served prefix of the times may have been dropped: drop its keys too
-            if self.pos == pos:
-                self.keys = np.concatenate((self.keys, self._new))
-                self.stamps = np.concatenate((self.stamps, self._new_stamps))
-            else:
-                self.keys = np.concatenate((self.keys[pos:], self._new))
-                self.stamps = np.concatenate((self.stamps[pos:], self._new_stamps))
-        return more
+        pos, kept = self.pos, len(self.times)
+        if not super()._more():
+            return False
+        block = self._block
+        keys, stamps = self._keys, self._stamps
+        if self.pos != pos:  # the times dropped their served prefix: so do the keys
+            kept -= pos
+            keys[:kept] = keys[pos : pos + kept]
+            stamps[:kept] = stamps[pos : pos + kept]
+        end = kept + len(block)
+        if end > len(keys):
+            keys = self._keys = np.concatenate((keys[:kept], np.empty(end)))
+            stamps = self._stamps = np.concatenate((stamps[:kept], np.empty(end)))
+        # each potential customer draws one uniform, in arrival order
+        keys[kept:end] = self._level.keys(block, self._rng.random(len(block)))
+        stamps[kept:end] = block
+        self.keys = keys[:end]
+        self.stamps = stamps[:end]
+        return True
 
 
 class Thinning:
