@@ -207,7 +207,7 @@ class Thinning:
         the level goes back and settles only the promises up to its end."""
         level = self.level
         times = arrivals.times
-        saved = level.save()
+        saved = level.save() if stop - lo >= most else None  # (fewer: it cannot end earlier)
         passed: list[float] = []
         after = [level.threshold]
         level.catch_up(times[stop - 1], True, (passed, after))
@@ -220,6 +220,7 @@ class Thinning:
             served = int(hits[-1]) + 1
             end = times[lo + served - 1]
             if passed and passed[-1] > end:  # promises after the run's end were settled
+                assert saved is not None
                 level.restore(saved)
                 level.catch_up(end)
         return stamps[hits].tolist(), served
