@@ -112,7 +112,35 @@ class Thinning:
         warmup: float,
     ) -> int:
         """Serve the potential customer at ``t`` (or a run of them, booked in one step):
-        those whose key beats the threshold order. Returns how many were served."""
+        those whose key beats the threshold order. Then, as long as the customer process
+        would come straight back for the next one (this product's customers are the only
+        ones left in its part, and nothing is scheduled before the next), serve them too.
+        Returns how many were served since the queue's position (the last run's)."""
+        serve_run = self._serve_run
+        count = serve_run(t, arrivals, queue, heap, horizon, warmup)
+        while len(heap) == 1:
+            nxt = arrivals.pos + count
+            times = arrivals.times
+            if nxt >= len(times):
+                break  # (the next block is read by the customer process)
+            t = times[nxt]
+            if t >= queue[0][0] or t > horizon:
+                break
+            arrivals.pos = nxt
+            count = serve_run(t, arrivals, queue, heap, horizon, warmup)
+        return count
+
+    def _serve_run(
+        self,
+        t: float,
+        arrivals: KeyedArrivals,
+        queue: list[tuple[float, int, int, object]],
+        heap: list[tuple[float, int]],
+        horizon: float,
+        warmup: float,
+    ) -> int:
+        """Serve the potential customer at ``t`` (or a run of them, booked in one step).
+        Returns how many were served."""
         store, level = self.store, self.level
         watches = level.watches
         if watches and watches[0][0] <= t:
