@@ -10,6 +10,7 @@ they pass unfilled) change the threshold as they pass.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from math import exp
 from typing import TYPE_CHECKING
@@ -93,6 +94,8 @@ class Thinning:
         """The order size of the product's customers, when they draw nothing (then runs of
         them may be booked in one step; see :class:`DrawnThinning` for the others)."""
         self.recovery = level.recovery
+        self._bound = np.empty(())
+        """The threshold as a NumPy scalar array, for comparing keys in bulk."""
         self.shared = False
         """Whether the level is shared with other products of the part (``scope: store``)."""
         source.plain = False  # the customer process hands every customer to serve()
@@ -173,10 +176,18 @@ class Thinning:
             if r is not None:
                 g = 1.0 - (1.0 - g) * exp((level.since - t) / r)
             most = int(run / (g if g > 0.05 else 0.05)) + 1
+        # arrivals.run_before(limit, most), written out while no block needs reading
+        times, pos = arrivals.times, arrivals.pos
+        end, most_end = len(times), pos + most
         if limit > horizon:
-            count = arrivals.run_before(horizon, True, most)
+            stop = bisect_right(times, horizon, pos, most_end if most_end < end else end)
+            if stop == end < most_end:
+                stop = pos + arrivals.run_before(horizon, True, most)
         else:
-            count = arrivals.run_before(limit, False, most)
+            stop = bisect_left(times, limit, pos, most_end if most_end < end else end)
+            if stop == end < most_end:
+                stop = pos + arrivals.run_before(limit, False, most)
+        count = stop - pos
         if count <= 1:
             return self._single(t, arrivals)
         pos = arrivals.pos  # (reading more arrivals may have dropped the served ones)
@@ -192,11 +203,13 @@ class Thinning:
             ordered = arrivals.times[pos : pos + run]
             count = run
         else:  # G is one curve over the whole run
-            mask = arrivals.keys[pos:stop] > threshold
-            ordered = arrivals.stamps[pos:stop][mask].tolist()
-            if len(ordered) > run:  # the run ends with its run-th order
-                count = int(mask.nonzero()[0][run - 1]) + 1
-                del ordered[run:]
+            bound = self._bound
+            bound[()] = threshold  # (NumPy compares with an array faster than a float)
+            hits = (arrivals.keys[pos:stop] > bound).nonzero()[0]
+            if len(hits) > run:  # the run ends with its run-th order
+                count = int(hits[run - 1]) + 1
+                hits = hits[:run]
+            ordered = arrivals.stamps[pos:stop][hits].tolist()
         ledger = store.customers
         ledger.potential_orders += count
         n = len(ordered)
@@ -240,7 +253,7 @@ class Thinning:
         after = [level.threshold]
         level.catch_up(times[stop - 1], True, (passed, after))
         stamps = arrivals.stamps[lo:stop]
-        thresholds = np.array(after)[np.array(passed).searchsorted(stamps, "right")]
+        thresholds = np.array(after, float)[np.array(passed, float).searchsorted(stamps, "right")]
         hits = (arrivals.keys[lo:stop] > thresholds).nonzero()[0]
         served = stop - lo
         if len(hits) >= most:  # the run ends with its most-th order
