@@ -188,8 +188,8 @@ class GoodwillLevel:
                 since = due
                 if record is not None:
                     record.append(-g if g < 1.0 else NEVER_LOWER)
-        else:
-            expm1, log1p = math.expm1, math.log1p
+        elif record is None:
+            expm1 = math.expm1
             for due in dues:
                 span = due - since
                 decay = expm1(-span / r)  # exp(-span/r) - 1
@@ -199,8 +199,18 @@ class GoodwillLevel:
                 if g < floor:
                     g = floor
                 since = due
-                if record is not None:
-                    record.append(due + r * log1p(-g) if g < 1.0 else NEVER_LOWER)
+        else:  # the same, with the threshold after each
+            expm1, log1p, append = math.expm1, math.log1p, record.append
+            for due in dues:
+                span = due - since
+                decay = expm1(-span / r)
+                lost = 1.0 - g
+                acc += span + lost * r * decay
+                g = (g - lost * decay) * keep
+                if g < floor:
+                    g = floor
+                since = due
+                append(due + r * log1p(-g) if g < 1.0 else NEVER_LOWER)
         self.g, self.since, self._acc = g, since, acc
         self.threshold = record[-1] if record is not None else _threshold(g, since, r)
 
