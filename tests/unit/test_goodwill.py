@@ -13,6 +13,7 @@ from scipy import integrate
 from simulator.metrics.record import STORE_METRICS
 from simulator.model.goodwill import GoodwillLevel
 from simulator.model.simulation import build, independent_parts, simulate
+from simulator.model.thinning import KeyedArrivals
 from simulator.scenario.schema import Backorder, Goodwill, Scenario
 
 GOODWILL_METRICS = (
@@ -139,6 +140,41 @@ def test_promises_passed_together_give_the_numbers_of_one_at_a_time(
     assert many.window_area(30.0) == one.window_area(30.0)
     if floor:
         assert one.g == floor  # the floor was reached
+
+
+def test_the_keys_stay_beside_their_customers() -> None:
+    """The keys and times kept in arrays with room: after blocks are read (the served
+    prefix dropped, or the room outgrown by a long look ahead), ``keys[i]`` and
+    ``stamps[i]`` still belong to the customer at ``times[i]``, each key from that
+    customer's own uniform, in arrival order."""
+    rng = np.random.default_rng(8)
+    blocks = [np.cumsum(rng.exponential(size=1024)) + 1024.0 * k for k in range(12)]
+    level = GoodwillLevel(Goodwill(late_order=0.1, recovery_days=5.0), warmup=0.0)
+    arrivals = KeyedArrivals(iter(blocks), level, np.random.default_rng(9))
+    times = np.concatenate(blocks)
+    keys = level.keys(times.copy(), np.random.default_rng(9).random(len(times)))
+    served = 0
+
+    def check() -> None:
+        n = len(arrivals.times)
+        assert len(arrivals.keys) == len(arrivals.stamps) == n
+        first = served - arrivals.pos  # the customer at times[0]
+        assert arrivals.times == times[first : first + n].tolist()
+        assert (arrivals.stamps == times[first : first + n]).all()
+        assert (arrivals.keys == keys[first : first + n]).all()
+
+    assert arrivals.next_time() == times[0]
+    for step in (700, 900, 300, 1500):  # served prefixes dropped as blocks are read
+        assert arrivals.run_before(math.inf, False, step + 600) == step + 600
+        check()
+        arrivals.pos += step
+        served += step
+        assert arrivals.next_time() == times[served]
+        check()
+    # one look far ahead: more blocks than the room holds
+    assert arrivals.run_before(math.inf, False, 6000) == 6000
+    check()
+    assert len(arrivals.keys) > 4096
 
 
 # -- goodwill off, or harmless -----------------------------------------------------------------
