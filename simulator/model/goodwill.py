@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -269,12 +269,25 @@ class GoodwillLevel:
                 if index < end:
                     due = times[index] + wait + ON_TIME_TOLERANCE
                     if due < bound or (at_bound and due == bound):
-                        # more than one: find the last by bisection (the dues are sorted)
-                        cut = bisect_right if at_bound else bisect_left
-                        stop = cut(
-                            times, bound, index + 1, end, key=lambda x: x + wait + ON_TIME_TOLERANCE
-                        )
-                        dues += [x + wait + ON_TIME_TOLERANCE for x in times[index:stop]]
+                        # more than one: find the last by bisection (the dues are sorted),
+                        # near the order time that is due at the bound, then exactly
+                        stop = bisect_right(times, bound - wait - ON_TIME_TOLERANCE, index, end)
+                        if stop <= index:
+                            stop = index + 1
+                        while stop > index + 1:
+                            last = times[stop - 1] + wait + ON_TIME_TOLERANCE
+                            if last < bound or (at_bound and last == bound):
+                                break
+                            stop -= 1
+                        while stop < end:
+                            last = times[stop] + wait + ON_TIME_TOLERANCE
+                            if not (last < bound or (at_bound and last == bound)):
+                                break
+                            stop += 1
+                        if stop == index + 1:
+                            dues.append(due)
+                        else:
+                            dues += [x + wait + ON_TIME_TOLERANCE for x in times[index:stop]]
                         index = stop
                 self._pass(dues, after)
                 if passed is not None:
