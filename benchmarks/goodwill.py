@@ -9,8 +9,9 @@ near 0.7). Reports the median over rounds of the paired ratio of CPU times (on /
 the target is at most 1.5.
 
 With goodwill on there are fewer orders (the customers lost to goodwill), but every late
-order changes G, so runs of plain customers are split at each one; between bad experiences
-they are still booked in one step.
+order changes G; runs of plain customers are still booked in one step, each customer of a
+run compared in bulk with the threshold G had at their time (the promises passing during
+the run settled first).
 
     python benchmarks/goodwill.py                 # 30,000 days, 3 rounds
     python benchmarks/goodwill.py --days 100000 --repeat 5

@@ -127,7 +127,7 @@ class Experience:
         """Settle the promises that passed unfilled before ``now`` (see
         :meth:`~simulator.model.goodwill.GoodwillLevel.catch_up`)."""
         goodwill = self.goodwill
-        if goodwill is not None and goodwill.watches:
+        if goodwill is not None and goodwill.watches and goodwill.watches[0][0] <= now:
             goodwill.catch_up(now, inclusive)
 
     # -- the books ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +26,11 @@ from simulator.scenario.schema import Goodwill
 
 if TYPE_CHECKING:
     from simulator.policies.allocation import BackorderBatch, BackorderEntry
+
+    Watch = tuple[float, int, BackorderEntry, int]
+    """A promise to check: (due, order watched, entry, index in a batch or -1)."""
+    State = tuple[float, float, float, float | None, float, int, list[Watch]]
+    """What :meth:`GoodwillLevel.save` keeps."""
 
 NEVER_LOWER = -math.inf
 """The threshold while G is exactly 1: every potential customer orders."""
@@ -158,9 +164,65 @@ class GoodwillLevel:
                 )
         return math.inf
 
-    def catch_up(self, t: float, inclusive: bool = True) -> None:
+    def _pass(self, dues: list[float], record: list[float] | None = None) -> None:
+        """Cost ``late_order`` at each of ``dues`` (in time order, none before the last bad
+        experience): :meth:`_apply` for each, written out as one loop (a long backlog passes
+        its promises one after another). With ``record``, the threshold after each is
+        appended to it."""
+        g, since, acc, r = self.g, self.since, self._acc, self.recovery
+        floor, keep = self.floor, 1.0 - self.late_order
+        if since <= self.warmup < dues[-1]:  # the warm-up falls among them: one at a time
+            for due in dues:
+                self._apply(due, self.late_order)
+                if record is not None:
+                    record.append(self.threshold)
+            return
+        if dues[0] < since:
+            raise AssertionError(f"goodwill hit at {dues[0]} before the last one at {since}")
+        if r is None:
+            for due in dues:
+                acc += g * (due - since)
+                g *= keep
+                if g < floor:
+                    g = floor
+                since = due
+                if record is not None:
+                    record.append(-g if g < 1.0 else NEVER_LOWER)
+        elif record is None:
+            expm1 = math.expm1
+            for due in dues:
+                span = due - since
+                decay = expm1(-span / r)  # exp(-span/r) - 1
+                lost = 1.0 - g
+                acc += span + lost * r * decay
+                g = (g - lost * decay) * keep  # G(due), less the loss
+                if g < floor:
+                    g = floor
+                since = due
+        else:  # the same, with the threshold after each
+            expm1, log1p, append = math.expm1, math.log1p, record.append
+            for due in dues:
+                span = due - since
+                decay = expm1(-span / r)
+                lost = 1.0 - g
+                acc += span + lost * r * decay
+                g = (g - lost * decay) * keep
+                if g < floor:
+                    g = floor
+                since = due
+                append(due + r * log1p(-g) if g < 1.0 else NEVER_LOWER)
+        self.g, self.since, self._acc = g, since, acc
+        self.threshold = record[-1] if record is not None else _threshold(g, since, r)
+
+    def catch_up(
+        self,
+        t: float,
+        inclusive: bool = True,
+        record: tuple[list[float], list[float]] | None = None,
+    ) -> None:
         """Cost ``late_order`` for every watched promise that passed unfilled before ``t``
-        (or at it, if ``inclusive``), in time order.
+        (or at it, if ``inclusive``), in time order. With ``record``, a pair of lists: the
+        time of each promise that passed, and the threshold after it, are appended to them.
 
         A promise is not an event of its own: it is settled here, before anything that
         depends on G or could fill the order (a potential customer's decision, another bad
@@ -170,34 +232,98 @@ class GoodwillLevel:
         """
         watches = self.watches
         wait = self.expected_wait
-        while watches and (watches[0][0] < t or (inclusive and watches[0][0] == t)):
+        passed, after = record if record is not None else (None, None)
+        while watches:
             due, _, entry, index = watches[0]
+            if due > t or (due == t and not inclusive):
+                return
             if index < 0:
                 heapq.heappop(watches)
                 if not entry.closed:
                     self._apply(due, self.late_order)
+                    if passed is not None and after is not None:
+                        passed.append(due)
+                        after.append(self.threshold)
                 continue
             batch: BackorderBatch = entry  # type: ignore[assignment]
             times = batch.times
+            end = len(times)
             if index < batch.first:  # shipped in time: watch the first still waiting
                 index = batch.first
             else:
-                while True:  # this customer, and the next ones of the batch due before t
-                    self._apply(due, self.late_order)
-                    index += 1
-                    if index == len(times):
-                        break
+                # this customer, and the next ones of the batch due by t and before the
+                # other watches' next promise (the heap's second smallest)
+                n = len(watches)
+                if n == 1:
+                    other = math.inf
+                elif n == 2 or watches[1][0] < watches[2][0]:
+                    other = watches[1][0]
+                else:
+                    other = watches[2][0]
+                if t < other:
+                    bound, at_bound = t, inclusive
+                else:
+                    bound, at_bound = other, False
+                dues = [due]
+                index += 1
+                if index < end:
                     due = times[index] + wait + ON_TIME_TOLERANCE
-                    if not (due < t or (inclusive and due == t)) or (
-                        len(watches) > 1 and due >= min(w[0] for w in watches[1:3])
-                    ):
-                        break
-            if index < len(times):  # the batch's next customer replaces its watch
+                    if due < bound or (at_bound and due == bound):
+                        # more than one: find the last by bisection (the dues are sorted),
+                        # near the order time that is due at the bound, then exactly
+                        stop = bisect_right(times, bound - wait - ON_TIME_TOLERANCE, index, end)
+                        if stop <= index:
+                            stop = index + 1
+                        while stop > index + 1:
+                            last = times[stop - 1] + wait + ON_TIME_TOLERANCE
+                            if last < bound or (at_bound and last == bound):
+                                break
+                            stop -= 1
+                        while stop < end:
+                            last = times[stop] + wait + ON_TIME_TOLERANCE
+                            if not (last < bound or (at_bound and last == bound)):
+                                break
+                            stop += 1
+                        if stop == index + 1:
+                            dues.append(due)
+                        else:
+                            dues += [x + wait + ON_TIME_TOLERANCE for x in times[index:stop]]
+                        index = stop
+                self._pass(dues, after)
+                if passed is not None:
+                    passed += dues
+            if index < end:  # the batch's next customer replaces its watch
                 self._watched += 1
                 due = times[index] + wait + ON_TIME_TOLERANCE
                 heapq.heapreplace(watches, (due, self._watched, batch, index))
             else:
                 heapq.heappop(watches)
+
+    def save(self) -> State:
+        """The level's state, for :meth:`restore` (a run that settled promises past its end)."""
+        return (
+            self.g,
+            self.since,
+            self._acc,
+            self._area_at_warmup,
+            self.threshold,
+            self._watched,
+            list(self.watches),
+        )
+
+    def restore(self, state: State) -> None:
+        """Go back to the state :meth:`save` returned (entries and batches are not changed
+        by settling their promises, so the watches are all there is to put back)."""
+        (
+            self.g,
+            self.since,
+            self._acc,
+            self._area_at_warmup,
+            self.threshold,
+            self._watched,
+            watches,
+        ) = state
+        self.watches[:] = watches
 
     def _set_threshold(self) -> None:
         g = self.g
@@ -217,3 +343,12 @@ class GoodwillLevel:
             keys *= self.recovery
             keys += times
         return keys
+
+
+def _threshold(g: float, since: float, recovery: float | None) -> float:
+    """The threshold of the level ``g`` just after a bad experience at ``since``."""
+    if g >= 1.0:
+        return NEVER_LOWER
+    if recovery is None:
+        return -g
+    return since + recovery * math.log1p(-g)

@@ -10,13 +10,14 @@ they pass unfilled) change the threshold as they pass.
 
 from __future__ import annotations
 
-import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from itertools import compress
+from math import exp
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.distributions import BLOCK
 from simulator.metrics.ledger import ON_TIME_TOLERANCE
 from simulator.model.customers import ArrivalQueue, CustomerSource
 from simulator.model.goodwill import NEVER_LOWER, GoodwillLevel
@@ -29,38 +30,58 @@ if TYPE_CHECKING:
 
 class KeyedArrivals(ArrivalQueue):
     """An arrival queue that also holds each potential customer's goodwill key (a NumPy
-    array beside the list of times: keys are compared in bulk, rarely one by one)."""
+    array beside the list of times: keys are compared in bulk, rarely one by one), and the
+    times again as a NumPy array (to pick a run's orders in bulk)."""
 
-    __slots__ = ("_level", "_new", "_rng", "keys")
+    __slots__ = ("_block", "_keys", "_level", "_rng", "_stamps", "keys", "stamps")
 
     def __init__(
         self, blocks: Iterator[np.ndarray], level: GoodwillLevel, rng: np.random.Generator
     ) -> None:
         self._level = level
         self._rng = rng
-        self.keys = np.empty(0)
+        self._keys = np.empty(4 * BLOCK)
+        self._stamps = np.empty(4 * BLOCK)
+        """Room for the keys and times: filled from the start, moved back when the times
+        drop their served prefix (no new arrays per block)."""
+        self.keys = self._keys[:0]
         """``keys[i]`` belongs to the customer at ``times[i]``."""
-        self._new = self.keys
-        super().__init__(self._keyed(blocks))
+        self.stamps = self._stamps[:0]
+        """``stamps[i]`` is ``times[i]``."""
+        self._block = self.keys
+        super().__init__(self._read(blocks))
 
-    def _keyed(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        """The blocks of arrival times, each drawing one uniform per potential customer."""
+    def _read(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        """The blocks of arrival times, each kept for :meth:`_more` to key."""
         for block in blocks:
-            self._new = self._level.keys(block, self._rng.random(len(block)))
+            self._block = block
             yield block
 
     def _more(self) -> bool:
-        pos = self.pos
-        more = super()._more()
-        if more:
-            # the served prefix of the times may have been dropped: drop its keys too
-            kept = self.keys if self.pos == pos else self.keys[pos:]
-            self.keys = np.concatenate((kept, self._new))
-        return more
+        pos, kept = self.pos, len(self.times)
+        if not super()._more():
+            return False
+        block = self._block
+        keys, stamps = self._keys, self._stamps
+        if self.pos != pos:  # the times dropped their served prefix: so do the keys
+            kept -= pos
+            keys[:kept] = keys[pos : pos + kept]
+            stamps[:kept] = stamps[pos : pos + kept]
+        end = kept + len(block)
+        if end > len(keys):
+            keys = self._keys = np.concatenate((keys[:kept], np.empty(end)))
+            stamps = self._stamps = np.concatenate((stamps[:kept], np.empty(end)))
+        # each potential customer draws one uniform, in arrival order
+        keys[kept:end] = self._level.keys(block, self._rng.random(len(block)))
+        stamps[kept:end] = block
+        self.keys = keys[:end]
+        self.stamps = stamps[:end]
+        return True
 
 
 class Thinning:
-    """The potential customers of one product, each ordering with probability G."""
+    """The potential customers of one product, each ordering with probability G: plain
+    customers (who draw nothing), whose runs are booked in one step."""
 
     def __init__(
         self, source: CustomerSource, level: GoodwillLevel, streams: RandomStreams, pid: str
@@ -69,8 +90,12 @@ class Thinning:
         self.store: Store = source.store
         self.level = level
         self.rng = streams.generator("product", pid, "goodwill")
-        self.plain = source.plain
-        """Whether the product's customers draw nothing (runs of them may be booked)."""
+        self.size = source.constant_size
+        """The order size of the product's customers, when they draw nothing (then runs of
+        them may be booked in one step; see :class:`DrawnThinning` for the others)."""
+        self.recovery = level.recovery
+        self._bound = np.empty(())
+        """The threshold as a NumPy scalar array, for comparing keys in bulk."""
         self.shared = False
         """Whether the level is shared with other products of the part (``scope: store``)."""
         source.plain = False  # the customer process hands every customer to serve()
@@ -79,11 +104,6 @@ class Thinning:
     def queue(self) -> KeyedArrivals:
         """The arrival queue of the potential customers, with their keys."""
         return KeyedArrivals(self.source.blocks, self.level, self.rng)
-
-    def _missed(self, count: int, units: int) -> None:
-        ledger = self.store.customers
-        ledger.orders_lost_to_goodwill += count
-        ledger.units_lost_to_goodwill += units
 
     def serve(
         self,
@@ -95,131 +115,199 @@ class Thinning:
         warmup: float,
     ) -> int:
         """Serve the potential customer at ``t`` (or a run of them, booked in one step):
-        those whose key beats the threshold order. Returns how many were served."""
+        those whose key beats the threshold order. Then, as long as the customer process
+        would come straight back for the next one (this product's customers are the only
+        ones left in its part, and nothing is scheduled before the next), serve them too.
+        Returns how many were served since the queue's position (the last run's)."""
+        serve_run = self._serve_run
+        count = serve_run(t, arrivals, queue, heap, horizon, warmup)
+        while len(heap) == 1:
+            nxt = arrivals.pos + count
+            times = arrivals.times
+            if nxt >= len(times):
+                break  # (the next block is read by the customer process)
+            t = times[nxt]
+            if t >= queue[0][0] or t > horizon:
+                break
+            arrivals.pos = nxt
+            count = serve_run(t, arrivals, queue, heap, horizon, warmup)
+        return count
+
+    def _serve_run(
+        self,
+        t: float,
+        arrivals: KeyedArrivals,
+        queue: list[tuple[float, int, int, object]],
+        heap: list[tuple[float, int]],
+        horizon: float,
+        warmup: float,
+    ) -> int:
+        """Serve the potential customer at ``t`` (or a run of them, booked in one step).
+        Returns how many were served."""
         store, level = self.store, self.level
-        ledger = store.customers
-        if level.watches:
+        watches = level.watches
+        if watches and watches[0][0] <= t:
             level.catch_up(t)
-        if not self.plain:
-            size, patience, max_wait, u = self.source.draw()
-            ledger.potential_orders += 1
-            if arrivals.keys[arrivals.pos] > self.level.threshold:
-                store.on_customer(t, size, patience, max_wait, u)
-            else:
-                self._missed(1, size)
-            return 1
-        size = self.source.constant_size
-        run, book = store.bookable_run(size)
-        threshold = level.threshold
-        count = 0
+        size = self.size
+        # store.bookable_run(size) and the run's end, written out (this runs once per run)
+        run = store.fillable_run(size)
         if run > 1:
-            if self.shared or store.late_checks:
-                limit = self._limit(t, queue, heap, book == store.backorder_many)
-            else:
-                limit = queue[0][0] if store.alone else store.own_events_from(t)
-            if t < warmup < limit:
-                limit = warmup
-            # enough potential customers for ``run`` orders, at the level G has now
-            most = run
-            if threshold != NEVER_LOWER:
-                g, r = level.g, level.recovery
-                if r is not None:
-                    g = 1.0 - (1.0 - g) * math.exp((level.since - t) / r)
-                most = int(run / (g if g > 0.05 else 0.05)) + 1
-            if limit > horizon:
-                count = arrivals.run_before(horizon, True, most)
-            else:
-                count = arrivals.run_before(limit, False, most)
-        pos = arrivals.pos  # (reading more arrivals may have dropped the served ones)
-        keys = arrivals.keys
-        if count <= 1:
-            ledger.potential_orders += 1
-            if keys[pos] > threshold:
-                store.on_customer(t, size, None, None, 0.0)
-            else:
-                ledger.orders_lost_to_goodwill += 1
-                ledger.units_lost_to_goodwill += size
-            return 1
-        times, stop = arrivals.times, pos + count
-        due = level.next_due() if level.watches else math.inf
-        if due > times[stop - 1]:  # G is one curve over the whole run
-            if threshold == NEVER_LOWER:
-                if count <= run:
-                    ledger.potential_orders += count
-                    book(times, pos, stop, size)  # everyone orders
-                    return count
-                ordered, mask = times[pos : pos + run], None
-                count = run
-            else:
-                mask = (keys[pos:stop] > threshold).tolist()
-                ordered = list(compress(times[pos:stop], mask))
-                if len(ordered) > run:  # the run ends with its run-th order
-                    count = _position(mask, run) + 1
-                    del ordered[run:]
+            book = store.fill_run
+            limit = queue[0][0] if store.alone else store.own_events_from(t)
         else:
-            ordered, count = self._one_by_one(times, keys, pos, stop, run, due)
+            run = store.backorder_run(size)
+            if run <= 1:
+                return self._single(t, arrivals)
+            book = store.backorder_many
+            limit = queue[0][0] if store.alone else store.own_events_from(t)
+            if store.late_checks:  # no promise of the run's own may pass within it
+                wait = t + store.expected_wait + ON_TIME_TOLERANCE
+                if wait < limit:
+                    limit = wait
+        if self.shared:
+            limit = self._limit(limit, queue, heap)
+        if t < warmup < limit:
+            limit = warmup
+        # enough potential customers for ``run`` orders, at the level G has now
+        threshold = level.threshold
+        most = run
+        if threshold != NEVER_LOWER:
+            g, r = level.g, self.recovery
+            if r is not None:
+                g = 1.0 - (1.0 - g) * exp((level.since - t) / r)
+            most = int(run / (g if g > 0.05 else 0.05)) + 1
+        # arrivals.run_before(limit, most), written out while no block needs reading
+        times, pos = arrivals.times, arrivals.pos
+        end, most_end = len(times), pos + most
+        if limit > horizon:
+            stop = bisect_right(times, horizon, pos, most_end if most_end < end else end)
+            if stop == end < most_end:
+                stop = pos + arrivals.run_before(horizon, True, most)
+        else:
+            stop = bisect_left(times, limit, pos, most_end if most_end < end else end)
+            if stop == end < most_end:
+                stop = pos + arrivals.run_before(limit, False, most)
+        count = stop - pos
+        if count <= 1:
+            return self._single(t, arrivals)
+        pos = arrivals.pos  # (reading more arrivals may have dropped the served ones)
+        stop = pos + count
+        last = arrivals.times[stop - 1]
+        if watches and watches[0][0] <= last and level.next_due() <= last:
+            ordered, count = self._one_by_one(arrivals, pos, stop, run)
+        elif threshold == NEVER_LOWER:  # G is 1 over the whole run
+            if count <= run:
+                store.customers.potential_orders += count
+                book(arrivals.times, pos, stop, size)  # everyone orders
+                return count
+            ordered = arrivals.times[pos : pos + run]
+            count = run
+        else:  # G is one curve over the whole run
+            bound = self._bound
+            bound[()] = threshold  # (NumPy compares with an array faster than a float)
+            hits = (arrivals.keys[pos:stop] > bound).nonzero()[0]
+            if len(hits) > run:  # the run ends with its run-th order
+                count = int(hits[run - 1]) + 1
+                hits = hits[:run]
+            ordered = arrivals.stamps[pos:stop][hits].tolist()
+        ledger = store.customers
         ledger.potential_orders += count
         n = len(ordered)
-        if n == 1:
-            store.on_customer(ordered[0], size, None, None, 0.0)
-        elif n:
+        if n > 1:
             book(ordered, 0, n, size)
+        elif n:
+            store.on_customer(ordered[0], size, None, None, 0.0)
         if n < count:
             ledger.orders_lost_to_goodwill += count - n
             ledger.units_lost_to_goodwill += (count - n) * size
         return count
 
+    def _single(self, t: float, arrivals: KeyedArrivals) -> int:
+        """Serve the one potential customer at ``t`` (promises due by then are settled)."""
+        size = self.size
+        ledger = self.store.customers
+        ledger.potential_orders += 1
+        if arrivals.keys[arrivals.pos] > self.level.threshold:
+            self.store.on_customer(t, size, None, None, 0.0)
+        else:
+            ledger.orders_lost_to_goodwill += 1
+            ledger.units_lost_to_goodwill += size
+        return 1
+
     def _one_by_one(
-        self, times: list[float], keys: np.ndarray, lo: int, stop: int, most: int, due: float
+        self, arrivals: KeyedArrivals, lo: int, stop: int, most: int
     ) -> tuple[list[float], int]:
         """The times of the potential customers from ``lo`` (before ``stop``) who order, at
         most ``most`` of them, and how many potential customers that takes, while promises
         pass during the run: the run ships nothing, so they pass unfilled, and G changes as
-        each passes."""
+        each passes. A customer at a promise's time comes after its check.
+
+        The promises up to the last customer are settled first, recording the threshold
+        after each; each customer is then compared, in bulk, with the threshold of the
+        promises passed by their time. If the run ends earlier (at its ``most``-th order),
+        the level goes back and settles only the promises up to its end."""
         level = self.level
-        threshold = level.threshold
-        ordered: list[float] = []
-        take = ordered.append
-        room = most
-        served = 0
-        for x, k in zip(times[lo:stop], keys[lo:stop].tolist(), strict=True):
-            served += 1
-            if x >= due:  # a customer at the due time comes after the check
-                level.catch_up(x)
-                due = level.next_due()
-                threshold = level.threshold
-            if k > threshold:
-                take(x)
-                room -= 1
-                if not room:
-                    break
-        return ordered, served
+        times = arrivals.times
+        saved = level.save() if stop - lo >= most else None  # (fewer: it cannot end earlier)
+        passed: list[float] = []
+        after = [level.threshold]
+        level.catch_up(times[stop - 1], True, (passed, after))
+        stamps = arrivals.stamps[lo:stop]
+        thresholds = np.array(after, float)[np.array(passed, float).searchsorted(stamps, "right")]
+        hits = (arrivals.keys[lo:stop] > thresholds).nonzero()[0]
+        served = stop - lo
+        if len(hits) >= most:  # the run ends with its most-th order
+            hits = hits[:most]
+            served = int(hits[-1]) + 1
+            end = times[lo + served - 1]
+            if passed and passed[-1] > end:  # promises after the run's end were settled
+                assert saved is not None
+                level.restore(saved)
+                level.catch_up(end)
+        return stamps[hits].tolist(), served
 
     def _limit(
         self,
-        t: float,
+        limit: float,
         queue: list[tuple[float, int, int, object]],
         heap: list[tuple[float, int]],
-        backorders: bool,
     ) -> float:
-        """The time before which a run from ``t`` meets nothing that could change G but the
-        promises already watched (settled within the run): the run's own customers all ship
-        at once or are all simply backordered; the run's first customer's own promise; and,
-        with a shared level, anything of other products (their events and customers)."""
-        store = self.store
-        limit = queue[0][0] if store.alone else store.own_events_from(t)
-        if self.shared:
-            limit = min(limit, queue[0][0])
-            for nxt, _ in heap[1:3]:  # the earliest of the other products' next customers
-                limit = min(limit, nxt)
-        if backorders and store.late_checks:
-            limit = min(limit, t + store.expected_wait + ON_TIME_TOLERANCE)
+        """With a level shared by other products: the time before which a run (of a product
+        whose own events come no earlier than ``limit``) meets nothing of theirs that could
+        change it (their events and customers)."""
+        limit = min(limit, queue[0][0])
+        for nxt, _ in heap[1:3]:  # the earliest of the other products' next customers
+            limit = min(limit, nxt)
         return limit
 
 
-def _position(mask: list[bool], k: int) -> int:
-    """The index of the ``k``-th True in ``mask`` (k >= 1, and there are that many)."""
-    return list(compress(range(len(mask)), mask))[k - 1]
+class DrawnThinning(Thinning):
+    """The potential customers of a product whose customers draw traits: served one by
+    one (a potential customer who does not order draws their traits all the same)."""
+
+    def serve(
+        self,
+        t: float,
+        arrivals: KeyedArrivals,
+        queue: list[tuple[float, int, int, object]],
+        heap: list[tuple[float, int]],
+        horizon: float,
+        warmup: float,
+    ) -> int:
+        """Serve the potential customer at ``t``: they order if their key beats the
+        threshold. Returns 1."""
+        store, level = self.store, self.level
+        if level.watches:
+            level.catch_up(t)
+        size, patience, max_wait, u = self.source.draw()
+        ledger = store.customers
+        ledger.potential_orders += 1
+        if arrivals.keys[arrivals.pos] > level.threshold:
+            store.on_customer(t, size, patience, max_wait, u)
+        else:
+            ledger.orders_lost_to_goodwill += 1
+            ledger.units_lost_to_goodwill += size
+        return 1
 
 
 def attach_goodwill(
@@ -239,5 +327,7 @@ def attach_goodwill(
         level = shared or GoodwillLevel(spec, warmup, wait)
         store.goodwill = level
         store.late_checks = spec.late_order > 0
-        thinning = Thinning(sources[pid], level, streams, pid)
+        source = sources[pid]
+        kind = Thinning if source.plain else DrawnThinning
+        thinning = kind(source, level, streams, pid)
         thinning.shared = shared is not None and len(stores) > 1

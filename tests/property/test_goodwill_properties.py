@@ -100,15 +100,23 @@ def test_goodwill_bounds_shares_and_potential_customers(
     spec = scenario.customers.goodwill
     assert spec is not None
     levels: list[float] = []
-    apply = GoodwillLevel._apply
+    apply, pass_many = GoodwillLevel._apply, GoodwillLevel._pass
 
     def recorded(self: GoodwillLevel, t: float, loss: float) -> None:
         levels.append(self.level(t))
         apply(self, t, loss)
         levels.append(self.g)
 
+    def recorded_many(
+        self: GoodwillLevel, dues: list[float], record: list[float] | None = None
+    ) -> None:
+        levels.append(self.level(dues[0]))
+        pass_many(self, dues, record)
+        levels.append(self.g)
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(GoodwillLevel, "_apply", recorded)
+        mp.setattr(GoodwillLevel, "_pass", recorded_many)
         model = build(scenario, backorder, np.random.SeedSequence(seed))
         out = run_model(model)
     assert all(spec.floor - 1e-12 <= g <= 1.0 for g in levels)
