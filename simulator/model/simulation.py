@@ -168,6 +168,9 @@ def build(
                 sources[pid] = CustomerSource(
                     pid, product.demand, scenario.customers, store, streams, block
                 )
+        if observer is not None:  # every customer told: no runs booked in one step,
+            for source in sources.values():  # also by goodwill's thinning (chosen next)
+                source.plain = False
         attach_goodwill(scenario.customers.goodwill, stores, sources, streams, clock.warmup)
         parts.append(Part(env, clock, stores, suppliers, sources))
     all_stores = {pid: store for part in parts for pid, store in part.stores.items()}

@@ -64,6 +64,18 @@ VARIANTS = {
             "customers.accept_probability=0.7",
         ],
     ),
+    # goodwill on customers who draw nothing (whose runs are booked in one step unobserved)
+    "goodwill_plain": (
+        ROOT / "benchmarks" / "reference.yaml",
+        [
+            "horizon_days=200",
+            "customers.goodwill.lost_order=0.05",
+            "customers.goodwill.late_order=0.03",
+            "customers.goodwill.recovery_days=20",
+            "customers.expected_wait_days=1",
+        ],
+    ),
+    "loyalty": (SCENARIOS / "loyalty.yaml", ["horizon_days=200"]),
 }
 
 
