@@ -13,12 +13,11 @@ from simulator.cli.common import (
     emit,
     fail,
     load,
-    precision_options,
     progress_bar,
-    run_options,
     run_size,
     workers_note,
 )
+from simulator.cli.options import precision_options, run_options
 
 
 @click.command("compare")

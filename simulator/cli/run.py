@@ -7,20 +7,17 @@ import sys
 import click
 
 from simulator.cli.common import (
-    TableOptions,
     check_output_path,
     emit,
     fail,
     load,
     long_run_note,
-    precision_options,
     progress_bar,
-    run_options,
     run_size,
-    table_options,
     unused_key_notes,
     workers_note,
 )
+from simulator.cli.options import TableOptions, precision_options, run_options, table_options
 
 
 @click.command("run")

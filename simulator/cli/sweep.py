@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from simulator.cli.common import fail, load, progress_bar, run_options, workers_note
+from simulator.cli.common import fail, load, progress_bar, workers_note
+from simulator.cli.options import run_options
 
 SWEEP_FORMATS = ("csv", "json")
 """Output formats of ``sweep``: CSV rows (the default), or the JSON document on stdout."""
