@@ -20,22 +20,27 @@ import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
-    InvalidStateError,
     ProcessPoolExecutor,
     as_completed,
     wait,
 )
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 
+from simulator.experiment import parts
 from simulator.experiment.errors import ExperimentError, did_you_mean
+from simulator.experiment.signals import (
+    STOP_SIGNALS,
+    cancelled_futures_quiet,
+    die_with_parent,
+    sigint_blocked,
+)
 from simulator.metrics.record import ReplicationMetrics
 from simulator.scenario.schema import Backorder, Scenario
 
@@ -148,6 +153,12 @@ class Executor(ABC):
         self.close()
 
 
+def split_target(slots: int) -> int:
+    """How many tasks an executor with ``slots`` workers likes a run to have, for
+    :func:`simulator.experiment.parts.split` (1 worker: nothing is cut)."""
+    return slots * CHUNKS_PER_WORKER if slots > 1 else 1
+
+
 class SerialExecutor(Executor):
     """Runs every task in this process, one after the other."""
 
@@ -161,33 +172,6 @@ class SerialExecutor(Executor):
         return results
 
 
-_STOP_SIGNALS = {
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-}
-"""Signals the parent handles for its workers: it stops them (see :func:`_abort`)."""
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT, SIGTERM and SIGHUP in this thread for the duration (POSIX); a signal
-    meanwhile is delivered when the block ends. Processes started inside inherit the
-    blocked signals, even across exec, so they cannot die half-way through their imports
-    with a traceback."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    # The resource tracker unblocks SIGINT in the calling thread when it first starts, so
-    # start it before blocking.
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 _TICKS: multiprocessing.queues.SimpleQueue[int] | None = None
 """In a worker process of a run that shows progress: where each finished replication is
 reported (by the number of its chunk), so that progress moves one replication at a time."""
@@ -198,11 +182,11 @@ def _ignore_sigint(ticks: multiprocessing.queues.SimpleQueue[int] | None = None)
     the workers); on Linux a worker dies with its parent, even one killed outright. With
     ``ticks``, the worker reports each replication it finishes there."""
     global _TICKS
-    for signum in _STOP_SIGNALS:
+    for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    _die_with_parent()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    die_with_parent()
     _TICKS = ticks
 
 
@@ -212,22 +196,6 @@ def _run_chunk(batch: Batch, chunk: int) -> list[TaskResult]:
     if ticks is None:
         return run_batch(batch)
     return run_batch(batch, lambda _: ticks.put(chunk))
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
-        return
-    if os.getppid() == 1:  # the parent died before the request: go now
-        os._exit(1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -259,7 +227,15 @@ class ProcessExecutor(Executor):
     name = "process"
 
     def run(self, batches: Sequence[Batch], advance: Advance | None = None) -> list[TaskResult]:
-        """Run the batches in a process pool, chunked so each worker gets a few calls."""
+        """Run the batches in a process pool, chunked so each worker gets a few calls; the
+        replications of a large catalogue are cut into pieces when there are too few of
+        them for the workers (:mod:`simulator.experiment.parts`)."""
+        cut = parts.split(batches, split_target(self.workers or os.cpu_count() or 1))
+        if cut is not None:
+            return cut.combine(self._run(cut.batches, cut.advance(advance)))
+        return self._run(batches, advance)
+
+    def _run(self, batches: Sequence[Batch], advance: Advance | None) -> list[TaskResult]:
         total = sum(len(batch.tasks) for batch in batches)
         workers = min(self.workers or os.cpu_count() or 1, total)
         if workers <= 1:
@@ -276,7 +252,7 @@ class ProcessExecutor(Executor):
         futures: dict[Future[list[TaskResult]], int] = {}
         results: list[TaskResult] = []
         try:
-            with _sigint_blocked():
+            with sigint_blocked():
                 # Workers (and the fork server) start here; they inherit the blocked SIGINT,
                 # so a Ctrl-C reaches only this process, which then stops them.
                 context = _context()
@@ -343,35 +319,13 @@ def _abort(pool: ProcessPoolExecutor, futures: dict[Future[list[TaskResult]], in
     # Workers ignore SIGTERM (a signal to the whole process group must reach only this
     # process), so they are killed.
     processes = getattr(pool, "_processes", None) or {}
-    with _cancelled_futures_quiet():
+    with cancelled_futures_quiet():
         for process in list(processes.values()):
             if process.is_alive():
                 process.kill()
         pool.shutdown(wait=True, cancel_futures=True)  # joins the pool's manager thread
     for process in list(processes.values()):
         process.join(timeout=5)
-
-
-@contextmanager
-def _cancelled_futures_quiet() -> Iterator[None]:
-    """Keep the pool's manager thread from printing a traceback while the pool is killed.
-
-    On Python 3.11 the thread that notices the killed workers sets an exception on every
-    future it still holds, cancelled ones included, and ``InvalidStateError`` escapes it
-    (a run stopped with Ctrl-C then printed a thread traceback now and then). Those futures
-    are abandoned anyway, so that one error is dropped; any other still reaches the hook.
-    """
-    previous = threading.excepthook
-
-    def hook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_type is not InvalidStateError:
-            previous(args)
-
-    threading.excepthook = hook
-    try:
-        yield
-    finally:
-        threading.excepthook = previous
 
 
 EXECUTORS: dict[str, type[Executor]] = {
