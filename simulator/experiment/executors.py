@@ -29,7 +29,7 @@ from concurrent.futures import (
     wait,
 )
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 
@@ -177,11 +177,21 @@ _TICKS: multiprocessing.queues.SimpleQueue[int] | None = None
 reported (by the number of its chunk), so that progress moves one replication at a time."""
 
 
-def _ignore_sigint(ticks: multiprocessing.queues.SimpleQueue[int] | None = None) -> None:
+_SHARED: tuple[Scenario, ...] = ()
+"""In a worker process: the scenarios it was given once, as it started, which its chunks
+refer to by index instead of carrying them."""
+
+
+def _ignore_sigint(
+    ticks: multiprocessing.queues.SimpleQueue[int] | None = None,
+    shared: tuple[Scenario, ...] = (),
+) -> None:
     """Worker initializer: Ctrl-C, SIGTERM and SIGHUP are the parent's to handle (it kills
     the workers); on Linux a worker dies with its parent, even one killed outright. With
-    ``ticks``, the worker reports each replication it finishes there."""
-    global _TICKS
+    ``ticks``, the worker reports each replication it finishes there; ``shared`` are the
+    scenarios its chunks refer to by index."""
+    global _TICKS, _SHARED
+    _SHARED = shared
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
@@ -190,8 +200,11 @@ def _ignore_sigint(ticks: multiprocessing.queues.SimpleQueue[int] | None = None)
     _TICKS = ticks
 
 
-def _run_chunk(batch: Batch, chunk: int) -> list[TaskResult]:
-    """Run a chunk in a worker; with progress shown, report each replication as it ends."""
+def _run_chunk(batch: Batch, chunk: int, shared: int | None = None) -> list[TaskResult]:
+    """Run a chunk in a worker (its scenario the ``shared``-th one the worker was given, if
+    not None); with progress shown, report each replication as it ends."""
+    if shared is not None:
+        batch = replace(batch, scenario=_SHARED[shared])
     ticks = _TICKS
     if ticks is None:
         return run_batch(batch)
@@ -248,6 +261,12 @@ class ProcessExecutor(Executor):
             for batch in batches
             for chunk in batch.parts(max(1, round(target * len(batch.tasks) / total)))
         ]
+        # Few distinct scenarios (a run: one per policy at most) are given to each worker
+        # once, as it starts (for free when forked); chunks then carry only their seeds.
+        # Many (a sweep's points) travel with their chunks.
+        distinct = {id(chunk.scenario): chunk.scenario for chunk in chunks}
+        shared = tuple(distinct.values()) if len(distinct) <= workers else ()
+        where = {id(scenario): k for k, scenario in enumerate(shared)}
         pool: ProcessPoolExecutor | None = None
         futures: dict[Future[list[TaskResult]], int] = {}
         results: list[TaskResult] = []
@@ -261,10 +280,13 @@ class ProcessExecutor(Executor):
                     max_workers=workers,
                     mp_context=context,
                     initializer=_ignore_sigint,
-                    initargs=(ticks,),
+                    initargs=(ticks, shared),
                 )
                 for index, chunk in enumerate(chunks):
-                    futures[pool.submit(_run_chunk, chunk, index)] = index
+                    k = where.get(id(chunk.scenario))
+                    if k is not None:  # the worker has it: send the chunk without it
+                        chunk = replace(chunk, scenario=cast(Scenario, None))
+                    futures[pool.submit(_run_chunk, chunk, index, k)] = index
             if advance is None or ticks is None:
                 for future in as_completed(futures):
                     results.extend(future.result())

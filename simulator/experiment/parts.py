@@ -61,16 +61,19 @@ class Piece:
 
 
 def pieces(scenario: Scenario, count: int) -> list[Piece]:
-    """``scenario``'s parts cut into ``count`` (or fewer) consecutive pieces holding about
-    the same number of products each (a part is never cut)."""
+    """``scenario``'s parts cut into ``count`` consecutive pieces (fewer when there are
+    fewer parts) holding about the same number of products each (a part is never cut)."""
     sizes = [len(group) for group in piecewise.layout(scenario).groups]
+    count = min(count, len(sizes))
     total = sum(sizes)
     out: list[Piece] = []
     first, seen = 0, 0
-    for index, size in enumerate(sizes):
+    for index, size in enumerate(sizes[:-1]):
         seen += size
-        # close a piece once it reaches its share of the products
-        if seen * count >= (len(out) + 1) * total and index + 1 < len(sizes):
+        # close a piece once it reaches its share of the products, or when the parts left
+        # are just enough for one piece each
+        left = len(sizes) - index - 1
+        if seen * count >= (len(out) + 1) * total or left == count - len(out) - 1:
             out.append(Piece(first, index + 1))
             first = index + 1
     out.append(Piece(first, len(sizes)))

@@ -157,9 +157,16 @@ def summarize_records(
 
 
 def _one(value: Value) -> Summary:
-    """``summarize([value])``, quicker."""
+    """``summarize([value])``, quicker: a 100,000-product catalogue run once makes about
+    five million of these, and a frozen dataclass's ``__init__`` (one ``object.__setattr__``
+    per field) took most of the parent's time after the run. The summary made here is
+    equal to, and hashes like, ``Summary(x, None, None, None, 1)``."""
     x = _finite(value)
-    return EMPTY if x is None else Summary(mean=x, sd=None, ci95_low=None, ci95_high=None, n=1)
+    if x is None:
+        return EMPTY
+    summary = object.__new__(Summary)
+    summary.__dict__.update(mean=x, sd=None, ci95_low=None, ci95_high=None, n=1)
+    return summary
 
 
 @dataclass(frozen=True)
