@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simulator.metrics.summary import paused_gc
 from simulator.model import piecewise, simulation
 from simulator.scenario.schema import Backorder, Scenario
 
@@ -124,6 +125,10 @@ class Split:
     def combine(self, results: Sequence[Any]) -> list[TaskResult]:
         """The executor's results with each cut replication's pieces combined into its
         metrics (exactly those of the replication run whole)."""
+        with paused_gc():  # a big catalogue's results are millions of objects, no cycles
+            return self._combine(results)
+
+    def _combine(self, results: Sequence[Any]) -> list[TaskResult]:
         out: list[TaskResult] = []
         cut: dict[tuple[int, int], list[piecewise.PieceResult]] = {}
         for index, replication, outcome in results:

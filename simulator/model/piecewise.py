@@ -61,6 +61,9 @@ class PieceResult:
     """For each part of the piece, in order, the tallies of its supplier copies."""
 
 
+COLLECT_PRODUCTS = 256
+"""The reduced parts of a piece are freed after about this many products."""
+
 _LAYOUT: tuple[Scenario, Layout] | None = None
 """The layout of the scenario seen last: the pieces of a replication (and all the
 replications and pieces a worker runs for one scenario) work it out once."""
@@ -95,25 +98,33 @@ def run_piece(
     wait_max = window = 0.0
     suppliers: list[dict[str, SupplierTally]] = []
     collecting = gc.isenabled()
-    for index in range(first, stop):
-        part = build_part(scenario, plan, index, policy, streams)
-        # As run_model does: no cyclic collection while the part runs. Between parts the
-        # collector runs as usual and frees the parts already reduced (they hold cycles).
-        gc.disable()
-        try:
+    # No automatic collection for the whole piece: a full one would walk everything in
+    # memory, a 100,000-product scenario's millions of objects included (and, in a forked
+    # worker, copy the pages they live on). The parts already reduced (they hold cycles)
+    # are young objects: collecting the young generations alone, every COLLECT_PRODUCTS
+    # products, frees them without looking at the rest.
+    gc.disable()
+    try:
+        since = 0
+        for index in range(first, stop):
+            part = build_part(scenario, plan, index, policy, streams)
             run_part(part)
-        finally:
-            if collecting:
-                gc.enable()
-        for pid, store in part.stores.items():
-            totals = store.totals()
-            products[pid] = store_metrics(totals)
-            rows.append([getattr(totals, name) for name in SUMMED])
-            hist.update(totals.wait_hist)
-            wait_max = max(wait_max, totals.wait_max)
-            window = totals.window_days
-        suppliers.append({sid: SupplierTally.of(s) for sid, s in part.suppliers.items()})
-        del part
+            for pid, store in part.stores.items():
+                totals = store.totals()
+                products[pid] = store_metrics(totals)
+                rows.append([getattr(totals, name) for name in SUMMED])
+                hist.update(totals.wait_hist)
+                wait_max = max(wait_max, totals.wait_max)
+                window = totals.window_days
+            suppliers.append({sid: SupplierTally.of(s) for sid, s in part.suppliers.items()})
+            since += len(part.stores)
+            del part, store  # the last store, too, holds the part's model
+            if since >= COLLECT_PRODUCTS:
+                gc.collect(1)
+                since = 0
+    finally:
+        if collecting:
+            gc.enable()
     return PieceResult(
         first=first,
         stop=stop,
