@@ -1,5 +1,6 @@
 """A 1,000-product catalogue: time and peak memory, and cost per customer against the
-reference system measured in the same run.
+reference system measured in the same run; and one replication of a 100,000-product
+catalogue spread over 2 workers (below).
 
 1,000 products, 5 customers a day each, 365 days, one replication (about 1.8 million
 customers), all restocked by (r, Q) = (15, Q) from one supplier with exponential lead times
