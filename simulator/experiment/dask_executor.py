@@ -40,6 +40,7 @@ from concurrent.futures import CancelledError
 from dataclasses import replace
 from typing import Any
 
+from simulator.experiment import parts
 from simulator.experiment.errors import ExperimentError
 from simulator.experiment.executors import (
     CHUNKS_PER_WORKER,
@@ -48,8 +49,9 @@ from simulator.experiment.executors import (
     Executor,
     TaskResult,
     run_batch,
+    split_target,
 )
-from simulator.experiment.pool import _sigint_blocked
+from simulator.experiment.signals import sigint_blocked
 
 MISSING_EXTRA = "executor 'dask' needs the dask extra: pip install 'backorder-sim[dask]'"
 """The message when ``distributed`` is not installed."""
@@ -153,11 +155,23 @@ class DaskExecutor(Executor):
             return self._run(batches, advance)
 
     def _run(self, batches: Sequence[Batch], advance: Advance | None) -> list[TaskResult]:
+        slots = max(1, sum(self._client.nthreads().values()))
+        cut = parts.split(batches, split_target(slots))
+        if cut is None:
+            return self._run_tasks(batches, advance, slots)
+        measured = self._seconds_per_task
+        try:
+            return cut.combine(self._run_tasks(cut.batches, cut.advance(advance), slots))
+        finally:
+            self._seconds_per_task = measured  # a piece's time is not a replication's
+
+    def _run_tasks(
+        self, batches: Sequence[Batch], advance: Advance | None, slots: int
+    ) -> list[TaskResult]:
         from distributed import KilledWorker, as_completed
 
         total = sum(len(batch.tasks) for batch in batches)
         client = self._client
-        slots = max(1, sum(client.nthreads().values()))
         size = math.ceil(total / (slots * CHUNKS_PER_WORKER))
         if self._seconds_per_task:
             size = max(size, math.ceil(MIN_TASK_SECONDS / self._seconds_per_task))
@@ -232,7 +246,7 @@ def local_cluster(workers: int) -> Any:
     """
     from distributed import LocalCluster
 
-    with _sigint_blocked(), warnings.catch_warnings():
+    with sigint_blocked(), warnings.catch_warnings():
         # with the dashboard off, the scheduler's small HTTP server (loopback only) still
         # tries port 8787 first, and warns when another cluster holds it
         warnings.filterwarnings("ignore", message="Port .* is already in use")

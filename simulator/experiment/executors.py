@@ -21,6 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from simulator.experiment import parts
 from simulator.experiment.errors import ExperimentError, did_you_mean
 from simulator.metrics.record import ReplicationMetrics
 from simulator.scenario.schema import Backorder, Scenario
@@ -134,6 +135,12 @@ class Executor(ABC):
         self.close()
 
 
+def split_target(slots: int) -> int:
+    """How many tasks an executor with ``slots`` workers likes a run to have, for
+    :func:`simulator.experiment.parts.split` (1 worker: nothing is cut)."""
+    return slots * CHUNKS_PER_WORKER if slots > 1 else 1
+
+
 class SerialExecutor(Executor):
     """Runs every task in this process, one after the other."""
 
@@ -156,7 +163,15 @@ class ProcessExecutor(Executor):
     name = "process"
 
     def run(self, batches: Sequence[Batch], advance: Advance | None = None) -> list[TaskResult]:
-        """Run the batches in a process pool, chunked so each worker gets a few calls."""
+        """Run the batches in a process pool, chunked so each worker gets a few calls; the
+        replications of a large catalogue are cut into pieces when there are too few of
+        them for the workers (:mod:`simulator.experiment.parts`)."""
+        cut = parts.split(batches, split_target(self.workers or os.cpu_count() or 1))
+        if cut is not None:
+            return cut.combine(self._run(cut.batches, cut.advance(advance)))
+        return self._run(batches, advance)
+
+    def _run(self, batches: Sequence[Batch], advance: Advance | None) -> list[TaskResult]:
         total = sum(len(batch.tasks) for batch in batches)
         workers = min(self.workers or os.cpu_count() or 1, total)
         if workers <= 1:

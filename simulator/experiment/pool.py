@@ -9,31 +9,42 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.queues
-import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
     Future,
-    InvalidStateError,
     ProcessPoolExecutor,
     as_completed,
     wait,
 )
-from contextlib import contextmanager
+from dataclasses import replace
+from typing import cast
 
 from simulator.experiment.executors import Advance, Batch, TaskResult, run_batch
+from simulator.experiment.signals import (
+    STOP_SIGNALS,
+    cancelled_futures_quiet,
+    die_with_parent,
+    sigint_blocked,
+)
+from simulator.scenario.schema import Scenario
 
 
 def run_in_pool(chunks: list[Batch], workers: int, advance: Advance | None) -> list[TaskResult]:
     """Run the chunks in a pool of ``workers`` processes; ``advance(1)`` per replication."""
+    # Few distinct scenarios (a run: one per policy at most) are given to each worker once,
+    # as it starts (for free when forked); chunks then carry only their seeds. Many (a
+    # sweep's points) travel with their chunks.
+    distinct = {id(chunk.scenario): chunk.scenario for chunk in chunks}
+    shared = tuple(distinct.values()) if len(distinct) <= workers else ()
+    where = {id(scenario): k for k, scenario in enumerate(shared)}
     pool: ProcessPoolExecutor | None = None
     futures: dict[Future[list[TaskResult]], int] = {}
     results: list[TaskResult] = []
     try:
-        with _sigint_blocked():
+        with sigint_blocked():
             # Workers (and the fork server) start here; they inherit the blocked SIGINT,
             # so a Ctrl-C reaches only this process, which then stops them.
             context = _context()
@@ -42,10 +53,13 @@ def run_in_pool(chunks: list[Batch], workers: int, advance: Advance | None) -> l
                 max_workers=workers,
                 mp_context=context,
                 initializer=_ignore_sigint,
-                initargs=(ticks,),
+                initargs=(ticks, shared),
             )
             for index, chunk in enumerate(chunks):
-                futures[pool.submit(_run_chunk, chunk, index)] = index
+                k = where.get(id(chunk.scenario))
+                if k is not None:  # the worker has it: send the chunk without it
+                    chunk = replace(chunk, scenario=cast(Scenario, None))
+                futures[pool.submit(_run_chunk, chunk, index, k)] = index
         if advance is None or ticks is None:
             for future in as_completed(futures):
                 results.extend(future.result())
@@ -59,73 +73,43 @@ def run_in_pool(chunks: list[Batch], workers: int, advance: Advance | None) -> l
     return results
 
 
-_STOP_SIGNALS = {
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-}
-"""Signals the parent handles for its workers: it stops them (see :func:`_abort`)."""
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """Block SIGINT, SIGTERM and SIGHUP in this thread for the duration (POSIX); a signal
-    meanwhile is delivered when the block ends. Processes started inside inherit the
-    blocked signals, even across exec, so they cannot die half-way through their imports
-    with a traceback."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    # The resource tracker unblocks SIGINT in the calling thread when it first starts, so
-    # start it before blocking.
-    from multiprocessing import resource_tracker
-
-    resource_tracker.ensure_running()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 _TICKS: multiprocessing.queues.SimpleQueue[int] | None = None
 """In a worker process of a run that shows progress: where each finished replication is
 reported (by the number of its chunk), so that progress moves one replication at a time."""
 
 
-def _ignore_sigint(ticks: multiprocessing.queues.SimpleQueue[int] | None = None) -> None:
+_SHARED: tuple[Scenario, ...] = ()
+"""In a worker process: the scenarios it was given once, as it started, which its chunks
+refer to by index instead of carrying them."""
+
+
+def _ignore_sigint(
+    ticks: multiprocessing.queues.SimpleQueue[int] | None = None,
+    shared: tuple[Scenario, ...] = (),
+) -> None:
     """Worker initializer: Ctrl-C, SIGTERM and SIGHUP are the parent's to handle (it kills
     the workers); on Linux a worker dies with its parent, even one killed outright. With
-    ``ticks``, the worker reports each replication it finishes there."""
-    global _TICKS
-    for signum in _STOP_SIGNALS:
+    ``ticks``, the worker reports each replication it finishes there; ``shared`` are the
+    scenarios its chunks refer to by index."""
+    global _TICKS, _SHARED
+    _SHARED = shared
+    for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    _die_with_parent()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    die_with_parent()
     _TICKS = ticks
 
 
-def _run_chunk(batch: Batch, chunk: int) -> list[TaskResult]:
-    """Run a chunk in a worker; with progress shown, report each replication as it ends."""
+def _run_chunk(batch: Batch, chunk: int, shared: int | None = None) -> list[TaskResult]:
+    """Run a chunk in a worker (its scenario the ``shared``-th one the worker was given, if
+    not None); with progress shown, report each replication as it ends."""
+    if shared is not None:
+        batch = replace(batch, scenario=_SHARED[shared])
     ticks = _TICKS
     if ticks is None:
         return run_batch(batch)
     return run_batch(batch, lambda _: ticks.put(chunk))
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
-        return
-    if os.getppid() == 1:  # the parent died before the request: go now
-        os._exit(1)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -187,32 +171,10 @@ def _abort(pool: ProcessPoolExecutor, futures: dict[Future[list[TaskResult]], in
     # Workers ignore SIGTERM (a signal to the whole process group must reach only this
     # process), so they are killed.
     processes = getattr(pool, "_processes", None) or {}
-    with _cancelled_futures_quiet():
+    with cancelled_futures_quiet():
         for process in list(processes.values()):
             if process.is_alive():
                 process.kill()
         pool.shutdown(wait=True, cancel_futures=True)  # joins the pool's manager thread
     for process in list(processes.values()):
         process.join(timeout=5)
-
-
-@contextmanager
-def _cancelled_futures_quiet() -> Iterator[None]:
-    """Keep the pool's manager thread from printing a traceback while the pool is killed.
-
-    On Python 3.11 the thread that notices the killed workers sets an exception on every
-    future it still holds, cancelled ones included, and ``InvalidStateError`` escapes it
-    (a run stopped with Ctrl-C then printed a thread traceback now and then). Those futures
-    are abandoned anyway, so that one error is dropped; any other still reaches the hook.
-    """
-    previous = threading.excepthook
-
-    def hook(args: threading.ExceptHookArgs) -> None:
-        if args.exc_type is not InvalidStateError:
-            previous(args)
-
-    threading.excepthook = hook
-    try:
-        yield
-    finally:
-        threading.excepthook = previous

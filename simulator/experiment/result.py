@@ -8,7 +8,7 @@ from typing import Any
 from simulator.experiment.rendering import render
 from simulator.experiment.targets import PrecisionOutcome
 from simulator.metrics.record import STORE_METRICS, ReplicationMetrics, Value
-from simulator.metrics.summary import Summary
+from simulator.metrics.summary import Summary, paused_gc
 
 
 def _metrics_dict(summaries: dict[str, Summary]) -> dict[str, dict[str, float | int | None]]:
@@ -83,6 +83,10 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN §4 (plain dicts, lists, numbers, None), plus
         ``"precision"`` (:meth:`PrecisionOutcome.to_dict`) when targets were given."""
+        with paused_gc():  # millions of small dicts for a big catalogue, and no cycles
+            return self._to_dict()
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
             "seed": self.seed,

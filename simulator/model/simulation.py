@@ -31,7 +31,7 @@ from simulator.model.clock import Clock
 from simulator.model.customers import BLOCK, CustomerSource, customer_process
 from simulator.model.observe import Observation, Observer
 from simulator.model.store import Store
-from simulator.model.suppliers import Supplier, pooled_metrics
+from simulator.model.suppliers import Supplier, SupplierTally, pooled_metrics
 from simulator.model.thinning import attach_goodwill
 from simulator.policies.backorder import BackorderPolicy
 from simulator.policies.replenishment import make_replenishment
@@ -97,6 +97,37 @@ def independent_parts(scenario: Scenario) -> list[list[str]]:
     return list(groups.values())
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What every part of a scenario's model is built from, worked out once per scenario."""
+
+    groups: list[list[str]]
+    """The products of each part, as :func:`independent_parts` groups them."""
+    unused: list[str]
+    """Suppliers nobody orders from: part 0 holds them (their outages still count)."""
+    mean_lead: dict[str, float]
+    """Each supplier's mean (bounded) lead time, what the stores expect."""
+    costs: dict[str, dict[str, float]]
+    """What a unit of each product costs from each supplier."""
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Layout:
+        """The layout of ``scenario``'s model."""
+        used = {sid for pid in scenario.products for sid in scenario.sourcing_for(pid).suppliers}
+        return cls(
+            groups=independent_parts(scenario),
+            unused=[sid for sid in scenario.suppliers if sid not in used],
+            mean_lead={
+                sid: spec.lead_time_days.mean(nonnegative=True)
+                for sid, spec in scenario.suppliers.items()
+            },
+            costs={
+                sid: {pid: scenario.unit_cost(sid, pid) for pid in scenario.products}
+                for sid in scenario.suppliers
+            },
+        )
+
+
 def build(
     scenario: Scenario,
     backorder: Backorder,
@@ -106,77 +137,98 @@ def build(
     """Build the SimPy model of ``scenario`` under ``backorder``, with ``seed``'s streams.
 
     With an ``observer``, the model tells it every event (:mod:`simulator.model.observe`).
+    Every part is built at once; :mod:`simulator.model.piecewise` builds them one at a time.
     """
     streams = RandomStreams(seed)
     policy = BackorderPolicy(backorder, scenario.customers)
-    mean_lead = {
-        sid: spec.lead_time_days.mean(nonnegative=True) for sid, spec in scenario.suppliers.items()
-    }
-    costs = {
-        sid: {pid: scenario.unit_cost(sid, pid) for pid in scenario.products}
-        for sid in scenario.suppliers
-    }
-    groups = independent_parts(scenario)
-    used = {sid for pid in scenario.products for sid in scenario.sourcing_for(pid).suppliers}
-    unused = [sid for sid in scenario.suppliers if sid not in used]
-    parts: list[Part] = []
+    layout = Layout.of(scenario)
+    parts = [
+        build_part(scenario, layout, index, policy, streams, observed=observer is not None)
+        for index in range(len(layout.groups))
+    ]
     copies: dict[str, list[Supplier]] = {sid: [] for sid in scenario.suppliers}
-    for index, group in enumerate(groups):
-        env = simpy.Environment()
-        clock = Clock(env, scenario.warmup_days, scenario.horizon_days)
-        needed = {sid for pid in group for sid in scenario.sourcing_for(pid).suppliers}
-        if index == 0:
-            needed.update(unused)  # a supplier nobody orders from still has its outages
-        suppliers = {
-            sid: Supplier(sid, spec, clock, streams, mean_lead[sid], costs[sid])
-            for sid, spec in scenario.suppliers.items()
-            if sid in needed
-        }
-        for sid, supplier in suppliers.items():
+    for part in parts:
+        for sid, supplier in part.suppliers.items():
             copies[sid].append(supplier)
-        stores: dict[str, Store] = {}
-        sources: dict[str, CustomerSource] = {}
-        # smaller arrival blocks in a part with many products, so memory stays small
-        block = max(256, min(BLOCK, 262_144 // len(group)))
-        for pid in group:
-            product = scenario.products[pid]
-            store = Store(
-                pid,
-                product,
-                clock,
-                policy,
-                make_replenishment(product.replenishment),
-                make_sourcing(scenario.sourcing_for(pid), suppliers, pid),
-                scenario.customers.informed_patience_factor,
-            )
-            store.alone = len(group) == 1
-            store.remember(scenario.customers)
-            stores[pid] = store
-            if isinstance(product.demand, HistoryDemand):
-                from simulator.model.history_arrivals import HistoryArrivals  # on demand
-
-                sources[pid] = HistoryArrivals(
-                    pid,
-                    product.demand,
-                    scenario.customers,
-                    store,
-                    streams,
-                    scenario.horizon_days,
-                    block,
-                )
-            else:
-                sources[pid] = CustomerSource(
-                    pid, product.demand, scenario.customers, store, streams, block
-                )
-        if observer is not None:  # every customer told: no runs booked in one step,
-            for source in sources.values():  # also by goodwill's thinning (chosen next)
-                source.plain = False
-        attach_goodwill(scenario.customers.goodwill, stores, sources, streams, clock.warmup)
-        parts.append(Part(env, clock, stores, suppliers, sources))
     all_stores = {pid: store for part in parts for pid, store in part.stores.items()}
     if observer is not None:
         _observe(parts, Observation(observer))
     return Model(parts, {pid: all_stores[pid] for pid in scenario.products}, copies)
+
+
+def build_part(
+    scenario: Scenario,
+    layout: Layout,
+    index: int,
+    policy: BackorderPolicy,
+    streams: RandomStreams,
+    observed: bool = False,
+) -> Part:
+    """Part ``index`` of the model: its own environment, stores and supplier copies.
+
+    Every random stream is named by its product or supplier, so a part is the same whether
+    it is built alone or with all the others. ``observed``: every customer will be told to
+    an observer, so none is booked in a run (goodwill's thinning is chosen accordingly).
+    """
+    group = layout.groups[index]
+    env = simpy.Environment()
+    clock = Clock(env, scenario.warmup_days, scenario.horizon_days)
+    needed = {sid for pid in group for sid in scenario.sourcing_for(pid).suppliers}
+    if index == 0:
+        needed.update(layout.unused)  # a supplier nobody orders from still has its outages
+    suppliers = {
+        # a copy knows the costs of its own part's products only: a copy per part with
+        # every product's costs would grow as the square of the catalogue
+        sid: Supplier(
+            sid,
+            spec,
+            clock,
+            streams,
+            layout.mean_lead[sid],
+            {pid: layout.costs[sid][pid] for pid in group},
+        )
+        for sid, spec in scenario.suppliers.items()
+        if sid in needed
+    }
+    stores: dict[str, Store] = {}
+    sources: dict[str, CustomerSource] = {}
+    # smaller arrival blocks in a part with many products, so memory stays small
+    block = max(256, min(BLOCK, 262_144 // len(group)))
+    for pid in group:
+        product = scenario.products[pid]
+        store = Store(
+            pid,
+            product,
+            clock,
+            policy,
+            make_replenishment(product.replenishment),
+            make_sourcing(scenario.sourcing_for(pid), suppliers, pid),
+            scenario.customers.informed_patience_factor,
+        )
+        store.alone = len(group) == 1
+        store.remember(scenario.customers)
+        stores[pid] = store
+        if isinstance(product.demand, HistoryDemand):
+            from simulator.model.history_arrivals import HistoryArrivals  # on demand
+
+            sources[pid] = HistoryArrivals(
+                pid,
+                product.demand,
+                scenario.customers,
+                store,
+                streams,
+                scenario.horizon_days,
+                block,
+            )
+        else:
+            sources[pid] = CustomerSource(
+                pid, product.demand, scenario.customers, store, streams, block
+            )
+    if observed:  # every customer told: no runs booked in one step, also by goodwill's
+        for source in sources.values():  # thinning (chosen next)
+            source.plain = False
+    attach_goodwill(scenario.customers.goodwill, stores, sources, streams, clock.warmup)
+    return Part(env, clock, stores, suppliers, sources)
 
 
 def _observe(parts: list[Part], observation: Observation) -> None:
@@ -317,7 +369,10 @@ def run_model(model: Model) -> ReplicationMetrics:
         store=store_metrics(pooled),
         wait_hist=coarse_wait_hist(pooled.wait_hist, WAIT_HIST_DAYS),
         products={pid: store_metrics(t) for pid, t in product_totals.items()},
-        suppliers={sid: pooled_metrics(copies) for sid, copies in model.suppliers.items()},
+        suppliers={
+            sid: pooled_metrics([SupplierTally.of(c) for c in copies])
+            for sid, copies in model.suppliers.items()
+        },
     )
 
 
@@ -329,5 +384,11 @@ def simulate(
     ``scenario`` is the policy's own scenario (its overrides already merged). ``seed`` is the
     replication's SeedSequence; every policy of a replication gets the same one, so every
     policy sees the same customers.
+
+    The parts of the model are built, run and reduced one at a time
+    (:func:`simulator.model.piecewise.run_piece`), so memory holds one part's model at a
+    time however large the catalogue; the numbers are those of :func:`run_model`.
     """
-    return run_model(build(scenario, backorder, seed))
+    from simulator.model import piecewise  # it builds on this module
+
+    return piecewise.combine(scenario, [piecewise.run_piece(scenario, backorder, seed)])

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from simpy.events import Event
@@ -280,16 +281,41 @@ class Supplier:
         return out
 
 
-def pooled_metrics(copies: list[Supplier]) -> dict[str, float | None]:
+@dataclass(frozen=True)
+class SupplierTally:
+    """What one copy of a supplier counted in the window: all its metrics need, small
+    enough to send back from a worker in place of the copy itself."""
+
+    orders: int
+    units: int
+    spend: float
+    received: int
+    lead_time_sum: float
+    disrupted_days: float
+
+    @classmethod
+    def of(cls, copy: Supplier) -> SupplierTally:
+        """The tally of a supplier copy that has run to the horizon."""
+        return cls(
+            copy.orders,
+            copy.units,
+            copy.spend,
+            copy.received,
+            copy.lead_time_sum,
+            copy.disrupted_days(),
+        )
+
+
+def pooled_metrics(tallies: Sequence[SupplierTally]) -> dict[str, float | None]:
     """The metrics of one supplier simulated as several copies, one per independent part of
-    the model (see :mod:`simulator.model.simulation`): orders, units and spend add up; every
-    copy lived through the same disruptions."""
-    received = sum(c.received for c in copies)
-    lead_time_sum = sum(c.lead_time_sum for c in copies)
+    the model (see :mod:`simulator.model.simulation`), from their tallies in part order:
+    orders, units and spend add up; every copy lived through the same disruptions."""
+    received = sum(c.received for c in tallies)
+    lead_time_sum = sum(c.lead_time_sum for c in tallies)
     return {
-        "orders": float(sum(c.orders for c in copies)),
-        "units": float(sum(c.units for c in copies)),
-        "spend": sum(c.spend for c in copies),
+        "orders": float(sum(c.orders for c in tallies)),
+        "units": float(sum(c.units for c in tallies)),
+        "spend": sum(c.spend for c in tallies),
         "mean_lead_time_days": lead_time_sum / received if received else None,
-        "disrupted_days": copies[0].disrupted_days(),
+        "disrupted_days": tallies[0].disrupted_days,
     }

@@ -216,3 +216,40 @@ def test_a_worker_killed_mid_sweep_gives_complete_identical_rows(cluster: Any) -
     assert killer.killed
     serial = run_sweep(loaded, vary, executor="serial", simulate=cli_fakes.fake_simulate, **options)
     assert dask.rows == serial.rows and len(dask.rows) == 4
+
+
+def test_one_replication_of_a_catalogue_runs_as_pieces_on_dask(
+    cluster: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 14-product catalogue of 12 independent parts, one replication of two policies:
+    on the cluster each replication runs as several tasks (pieces of parts), and every
+    number equals the serial run's."""
+    from catalogue_fakes import catalogue
+
+    from simulator.experiment import parts, runner
+
+    monkeypatch.setattr(parts, "MIN_PIECE_PRODUCTS", 1)  # cut even this small catalogue
+    loaded = load_scenario(catalogue())
+    serial = run_experiment(loaded, executor="serial").to_dict()
+    executor = DaskExecutor(scheduler=cluster.scheduler_address)
+    monkeypatch.setattr(runner, "get_executor", lambda *args: executor)
+    pieces: list[Any] = []
+    tasks: list[int] = []
+    with executor:
+        client = executor.client
+        submit = client.submit
+
+        def spy_submit(function: Any, specs: list[Any], *args: Any, **options: Any) -> Any:
+            pieces.extend(spec[4] for spec in specs)
+            tasks.append(len(specs))
+            return submit(function, specs, *args, **options)
+
+        monkeypatch.setattr(client, "submit", spy_submit)
+        dask = run_experiment(loaded, executor="dask")
+    assert dask.to_dict() == serial
+    # 2 workers, 2 tasks: each replication cut into 4 pieces, each piece its own Dask task
+    assert tasks == [1] * 8
+    assert all(isinstance(piece, parts.Piece) for piece in pieces)
+    assert sorted((p.first, p.stop) for p in pieces) == sorted(
+        [(p.first, p.stop) for p in parts.pieces(loaded.scenario, 4)] * 2
+    )
