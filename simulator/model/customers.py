@@ -257,6 +257,9 @@ def customer_process(clock: Clock, sources: list[CustomerSource]) -> Generator[E
     if len(sources) == 1 and sources[0].plain and sources[0].thinning is None:
         yield from _lone_plain_process(clock, sources[0])
         return
+    if len(sources) == 1 and sources[0].thinning is not None and sources[0].thinning.lone:
+        yield from sources[0].thinning.process(clock)  # the same, with goodwill
+        return
     queues = [
         ArrivalQueue(source.blocks) if source.thinning is None else source.thinning.queue()
         for source in sources

@@ -11,20 +11,23 @@ they pass unfilled) change the threshold as they pass.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from math import exp
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from simpy.events import Event
 
 from simulator.distributions import BLOCK
 from simulator.metrics.ledger import ON_TIME_TOLERANCE
 from simulator.model.customers import ArrivalQueue, CustomerSource
 from simulator.model.goodwill import NEVER_LOWER, GoodwillLevel
+from simulator.model.lone_thinning import lone_thinning_process
 from simulator.scenario.schema import Goodwill
 from simulator.streams import RandomStreams
 
 if TYPE_CHECKING:
+    from simulator.model.clock import Clock
     from simulator.model.store import Store
 
 
@@ -83,6 +86,10 @@ class Thinning:
     """The potential customers of one product, each ordering with probability G: plain
     customers (who draw nothing), whose runs are booked in one step."""
 
+    lone = False
+    """Whether the product is alone in its part, with a level of its own: then
+    :meth:`process` serves its customers (set by :func:`attach_goodwill`)."""
+
     def __init__(
         self, source: CustomerSource, level: GoodwillLevel, streams: RandomStreams, pid: str
     ) -> None:
@@ -100,6 +107,10 @@ class Thinning:
         """Whether the level is shared with other products of the part (``scope: store``)."""
         source.plain = False  # the customer process hands every customer to serve()
         source.thinning = self
+
+    def process(self, clock: Clock) -> Generator[Event, Any, None]:
+        """The customer process of a :attr:`lone` product (model/lone_thinning.py)."""
+        return lone_thinning_process(clock, self)
 
     def queue(self) -> KeyedArrivals:
         """The arrival queue of the potential customers, with their keys."""
@@ -331,3 +342,4 @@ def attach_goodwill(
         kind = Thinning if source.plain else DrawnThinning
         thinning = kind(source, level, streams, pid)
         thinning.shared = shared is not None and len(stores) > 1
+        thinning.lone = kind is Thinning and len(stores) == 1 and store.alone

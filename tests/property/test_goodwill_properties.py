@@ -22,6 +22,7 @@ from strategies import same_metrics
 from simulator.model.goodwill import NEVER_LOWER, GoodwillLevel
 from simulator.model.simulation import build, run_model
 from simulator.model.store import Store
+from simulator.model.thinning import Thinning
 from simulator.scenario.schema import Backorder, Goodwill, Scenario
 
 EXPONENTIAL = {"dist": "exponential", "mean": 2}
@@ -145,6 +146,8 @@ def test_thinned_runs_booked_in_one_step_match_one_by_one(
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(Store, "fillable_run", lambda self, units: 0)
         mp.setattr(Store, "backorder_run", lambda self, units: 0)
+        # a lone product's process writes those out: send it through the heap loop
+        mp.setattr(Thinning, "lone", property(lambda self: False, lambda self, value: None))
         single = run_model(build(scenario, backorder, np.random.SeedSequence(seed)))
     assert same_metrics(bulk.store, single.store), (bulk.store, single.store)
     for pid in scenario.products:
@@ -170,9 +173,13 @@ def test_the_thinned_bulk_paths_are_taken() -> None:
             "policies": [{"name": "p"}],
         }
     )
-    calls = {"fill": 0, "backorder": 0}
-    fill, many = Store.fill_run, Store.backorder_many
+    calls = {"fill": 0, "backorder": 0, "lone": 0}
+    fill, many, process = Store.fill_run, Store.backorder_many, Thinning.process
     with pytest.MonkeyPatch.context() as mp:
+
+        def counted_process(self: Thinning, clock: Any) -> Any:
+            calls["lone"] += 1
+            return process(self, clock)
 
         def counted_fill(self: Store, *args: Any) -> None:
             calls["fill"] += 1
@@ -184,9 +191,11 @@ def test_the_thinned_bulk_paths_are_taken() -> None:
 
         mp.setattr(Store, "fill_run", counted_fill)
         mp.setattr(Store, "backorder_many", counted_many)
+        mp.setattr(Thinning, "process", counted_process)
         out = run_model(build(scenario, Backorder(allow=True), np.random.SeedSequence(3)))
     assert out.store["mean_goodwill"] < 0.95  # goodwill did fall
     assert calls["fill"] > 50 and calls["backorder"] > 20
+    assert calls["lone"] == 1  # a lone product: its own process (model/lone_thinning.py)
 
 
 @settings(max_examples=300, deadline=None)
