@@ -36,7 +36,7 @@ class KeyedArrivals(ArrivalQueue):
     array beside the list of times: keys are compared in bulk, rarely one by one), and the
     times again as a NumPy array (to pick a run's orders in bulk)."""
 
-    __slots__ = ("_block", "_keys", "_level", "_rng", "_stamps", "keys", "stamps")
+    __slots__ = ("_keys", "_level", "_rng", "_stamps", "keys", "stamps")
 
     def __init__(
         self, blocks: Iterator[np.ndarray], level: GoodwillLevel, rng: np.random.Generator
@@ -51,31 +51,33 @@ class KeyedArrivals(ArrivalQueue):
         """``keys[i]`` belongs to the customer at ``times[i]``."""
         self.stamps = self._stamps[:0]
         """``stamps[i]`` is ``times[i]``."""
-        self._block = self.keys
-        super().__init__(self._read(blocks))
-
-    def _read(self, blocks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-        """The blocks of arrival times, each kept for :meth:`_more` to key."""
-        for block in blocks:
-            self._block = block
-            yield block
+        super().__init__(blocks)
 
     def _more(self) -> bool:
-        pos, kept = self.pos, len(self.times)
-        if not super()._more():
+        # ArrivalQueue._more, with the keys and the times as an array kept beside the times
+        block = next(self._blocks, None)
+        if block is None:
+            self._exhausted = True
             return False
-        block = self._block
+        times, pos = self.times, self.pos
+        kept = len(times)
         keys, stamps = self._keys, self._stamps
-        if self.pos != pos:  # the times dropped their served prefix: so do the keys
+        if pos > BLOCK:  # keep memory flat: drop what has been served (keys and times too)
+            del times[:pos]
+            self.pos = 0
             kept -= pos
             keys[:kept] = keys[pos : pos + kept]
             stamps[:kept] = stamps[pos : pos + kept]
+        times.extend(block.tolist())
         end = kept + len(block)
         if end > len(keys):
             keys = self._keys = np.concatenate((keys[:kept], np.empty(end)))
             stamps = self._stamps = np.concatenate((stamps[:kept], np.empty(end)))
-        # each potential customer draws one uniform, in arrival order
-        keys[kept:end] = self._level.keys(block, self._rng.random(len(block)))
+        # each potential customer draws one uniform, in arrival order, turned into a key
+        # in place
+        drawn = keys[kept:end]
+        self._rng.random(out=drawn)
+        self._level.keys(block, drawn)
         stamps[kept:end] = block
         self.keys = keys[:end]
         self.stamps = stamps[:end]
