@@ -382,3 +382,63 @@ def test_partial_fill_is_not_at_once() -> None:
     store.on_hand += 2
     store._allocate(6.5)  # 3.5 days later: late
     assert (ledger.orders_promised, ledger.orders_late, ledger.orders_lost) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [
+        # late orders only (full backorders, no patience): promises pass inside runs
+        ["customers.goodwill.late_order=0.02", "customers.goodwill.recovery_days=30"],
+        # lost orders too, no recovery, a floor, and a short expected wait
+        [
+            "customers.goodwill.late_order=0.05",
+            "customers.goodwill.lost_order=0.1",
+            "customers.goodwill.floor=0.3",
+            "customers.expected_wait_days=0.5",
+        ],
+        # lost sales: every stock-out turns customers away
+        [
+            "customers.goodwill.lost_order=0.03",
+            "customers.goodwill.recovery_days=10",
+            "policies.full-backorders.backorder.allow=false",
+        ],
+    ],
+)
+def test_a_lone_products_own_process_gives_the_heap_loops_numbers(
+    sets: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A product alone in its part with goodwill and plain customers runs its own customer
+    process (model/lone_thinning.py), which writes the heap loop's run planning out; the
+    two must give the same numbers, bit for bit, also where promises pass inside runs."""
+    from pathlib import Path
+
+    from simulator import load_scenario
+    from simulator.model import simulation, thinning
+    from simulator.streams import replication_seeds
+
+    reference = Path(__file__).resolve().parents[2] / "benchmarks" / "reference.yaml"
+    loaded = load_scenario(reference, [*sets, "horizon_days=4000", "warmup_days=100"])
+    policy = loaded.policies[0]
+    seed = replication_seeds(loaded.scenario.seed, 1)[0]
+    used: list[bool] = []
+    real = thinning.attach_goodwill
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        used.extend(source.thinning.lone for source in args[2].values())
+
+    monkeypatch.setattr(simulation, "attach_goodwill", spy)
+    lone = simulate(policy.scenario, policy.backorder, seed)
+    assert used == [True]  # the lone process was the one that ran
+
+    def heap_only(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        for source in args[2].values():
+            source.thinning.lone = False
+
+    monkeypatch.setattr(simulation, "attach_goodwill", heap_only)
+    heap = simulate(policy.scenario, policy.backorder, seed)
+    assert lone.store == heap.store
+    assert lone.products == heap.products
+    assert lone.wait_hist == heap.wait_hist
+    assert lone.store["potential_orders"] > lone.store["units_demanded"]  # goodwill acted
