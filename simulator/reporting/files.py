@@ -14,6 +14,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from simulator.file_kinds import special_file_kind
+
 
 class NotARegularFile(OSError):
     """An output path holds something other than a regular file (a FIFO, a device, ...)."""
@@ -31,20 +33,9 @@ def output_target(path: str | os.PathLike[str]) -> Path:
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
     if not stat.S_ISREG(info.st_mode):
-        raise NotARegularFile(
-            errno.EINVAL, f"{_kind(info.st_mode)} is there; outputs go to regular files only"
-        )
+        kind = special_file_kind(info.st_mode) or "something other than a regular file"
+        raise NotARegularFile(errno.EINVAL, f"{kind} is there; outputs go to regular files only")
     return target
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "something other than a regular file"
 
 
 def atomic_write(

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import yaml
 from yaml.nodes import Node
 
+from simulator.file_kinds import special_file_kind
 from simulator.scenario.errors import Problem
 from simulator.scenario.yaml_syntax import syntax_problem
 from simulator.scenario.yaml_tree import (
@@ -175,16 +176,30 @@ def unreadable_reason(path: str | os.PathLike[str]) -> str | None:
     large), or None. The check :func:`read_yaml_file` makes on the open file, made ahead
     so that ``extends:`` can name the file and line of the key that points there; the read
     still checks again (a file swapped in between is caught there)."""
-    resolved = os.path.realpath(path)
-    for tree in _SYSTEM_TREES:
-        if resolved == tree or resolved.startswith(tree + "/"):
-            return f"is a system file under {tree}, not a scenario file"
+    problem = _system_file(path)
+    if problem is not None:
+        return problem
     try:
         info = os.stat(path)
     except OSError:
         return None  # the read says what is wrong, with the system's words
-    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
-        return f"is {_kind(info.st_mode)}, not a regular file"
+    return _status_problem(info, regular_only=True)
+
+
+def _system_file(path: str | os.PathLike[str]) -> str | None:
+    """Why `path` (links followed) is not read: it is under ``/proc``, ``/sys`` or ``/dev``."""
+    resolved = os.path.realpath(path)
+    for tree in _SYSTEM_TREES:
+        if resolved == tree or resolved.startswith(tree + "/"):
+            return f"is a system file under {tree}, not a scenario file"
+    return None
+
+
+def _status_problem(info: os.stat_result, regular_only: bool) -> str | None:
+    """Why a file of status `info` (not a directory: callers say so in their own words) is
+    not read: not a regular file (with `regular_only`), or larger than the limit."""
+    if regular_only and not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        return f"is {special_file_kind(info.st_mode) or 'not a regular file'}, not a regular file"
     if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
         return _too_large(info.st_size)
     return None
@@ -204,20 +219,18 @@ def _read_limited(target: Path, regular_only: bool) -> bytes:
     in its place between a check and the read cannot block the reader.
     """
     if regular_only:
-        resolved = os.path.realpath(target)
-        for tree in _SYSTEM_TREES:
-            if resolved == tree or resolved.startswith(tree + "/"):
-                raise _NotReadable(f"is a system file under {tree}, not a scenario file")
+        problem = _system_file(target)
+        if problem is not None:
+            raise _NotReadable(problem)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(target, flags)
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(target)
-        if regular_only and not stat.S_ISREG(info.st_mode):
-            raise _NotReadable(f"is {_kind(info.st_mode)}, not a regular file")
-        if stat.S_ISREG(info.st_mode) and info.st_size > MAX_FILE_BYTES:
-            raise _NotReadable(_too_large(info.st_size))
+        problem = _status_problem(info, regular_only)
+        if problem is not None:
+            raise _NotReadable(problem)
         chunks: list[bytes] = []
         size = 0
         while size <= MAX_FILE_BYTES:
@@ -237,16 +250,6 @@ def _too_large(size: int, more: bool = False) -> str:
     limit = MAX_FILE_BYTES // (1024 * 1024)
     got = "more than that" if more else f"{size / (1024 * 1024):.1f} MiB"
     return f"the file is too large: at most {limit} MiB is read, got {got}"
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def control_problems(text: str, shown: str) -> list[Problem]:
