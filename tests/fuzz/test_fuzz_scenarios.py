@@ -183,17 +183,25 @@ def mutated(draw: st.DrawFn) -> tuple[str, str]:
     return name, text
 
 
-@settings(FUZZ, max_examples=250)
-@given(mutated())
-def test_mutated_bundled_scenarios_are_refused_clearly_or_run(
+def _refused_clearly_or_run(
     tmp_path_factory: pytest.TempPathFactory, case: tuple[str, str]
 ) -> None:
+    """Write the fuzzed file ``case`` (name, text) and check it: refused in clear lines, or
+    run to completion (see :func:`check_file`)."""
     name, text = case
     path = tmp_path_factory.mktemp("fuzz") / name
     path.write_text(text, encoding="utf-8")
     outcome = check_file(path)
     event(outcome)
     assert outcome in {"refused", "ran", "too large"}
+
+
+@settings(FUZZ, max_examples=250)
+@given(mutated())
+def test_mutated_bundled_scenarios_are_refused_clearly_or_run(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[str, str]
+) -> None:
+    _refused_clearly_or_run(tmp_path_factory, case)
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.name)
@@ -279,12 +287,7 @@ def perturbed(draw: st.DrawFn) -> tuple[str, str]:
 def test_perturbed_bundled_scenarios_are_refused_clearly_or_run(
     tmp_path_factory: pytest.TempPathFactory, case: tuple[str, str]
 ) -> None:
-    name, text = case
-    path = tmp_path_factory.mktemp("fuzz") / name
-    path.write_text(text, encoding="utf-8")
-    outcome = check_file(path)
-    event(outcome)
-    assert outcome in {"refused", "ran", "too large"}
+    _refused_clearly_or_run(tmp_path_factory, case)
 
 
 FAULTS = [math.nan, math.inf, -math.inf, -1, 0, 5e-324, 1e308, 10**400, "x", None]
