@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gc
-
 import click
 
 from simulator.cli import EXIT_BAD_INPUT
+from simulator.collector import paused_gc
 
 
 @click.command("validate")
@@ -42,14 +41,10 @@ def _check(path: str) -> tuple[list[str], list[str]]:
     from simulator.scenario import ScenarioError, load_scenario
     from simulator.scenario.notes import scenario_warnings
 
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return [str(w) for w in scenario_warnings(load_scenario(path))], []
-    except ScenarioError as exc:
-        return [], [str(problem) for problem in exc.problems]
-    except OSError as exc:
-        return [], [f"{path}: cannot read: {exc.strerror or exc}"]
-    finally:
-        if collecting:
-            gc.enable()
+    with paused_gc():
+        try:
+            return [str(w) for w in scenario_warnings(load_scenario(path))], []
+        except ScenarioError as exc:
+            return [], [str(problem) for problem in exc.problems]
+        except OSError as exc:
+            return [], [f"{path}: cannot read: {exc.strerror or exc}"]

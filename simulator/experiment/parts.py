@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.metrics.summary import paused_gc
+from simulator.collector import paused_gc
 from simulator.model import piecewise, simulation
 from simulator.scenario.schema import Backorder, Scenario
 

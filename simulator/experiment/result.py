@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.collector import paused_gc
 from simulator.experiment.rendering import render
 from simulator.experiment.targets import PrecisionOutcome
 from simulator.metrics.record import STORE_METRICS, ReplicationMetrics, Value
-from simulator.metrics.summary import Summary, paused_gc
+from simulator.metrics.summary import Summary
 
 
 def _metrics_dict(summaries: dict[str, Summary]) -> dict[str, dict[str, float | int | None]]:

@@ -8,13 +8,12 @@ No value is ever NaN, so JSON output holds ``null`` where a value does not exist
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from simulator.collector import paused_gc
 from simulator.metrics.record import (
     STORE_METRICS,
     SUPPLIER_METRICS,
@@ -190,21 +189,6 @@ def _ids(groups: Iterable[Mapping[str, object]]) -> list[str]:
         for key in group:
             ids.setdefault(key, None)
     return list(ids)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection for the duration: for code that makes millions of
-    small objects and no reference cycles (the summaries of a big catalogue), which the
-    collector would otherwise walk again and again with everything else in memory (a
-    100,000-product scenario is millions of objects); it took half the time of a summary."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def summarize_replications(replications: Sequence[ReplicationMetrics]) -> ReplicationSummaries:

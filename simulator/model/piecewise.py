@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from simulator.collector import paused_gc
 from simulator.metrics.ledger import Totals, coarse_wait_hist, store_metrics
 from simulator.metrics.record import WAIT_HIST_DAYS, ReplicationMetrics, Value
 from simulator.model.simulation import Layout, build_part, run_part
@@ -97,14 +98,12 @@ def run_piece(
     hist: Counter[int] = Counter()
     wait_max = window = 0.0
     suppliers: list[dict[str, SupplierTally]] = []
-    collecting = gc.isenabled()
     # No automatic collection for the whole piece: a full one would walk everything in
     # memory, a 100,000-product scenario's millions of objects included (and, in a forked
     # worker, copy the pages they live on). The parts already reduced (they hold cycles)
     # are young objects: collecting the young generations alone, every COLLECT_PRODUCTS
     # products, frees them without looking at the rest.
-    gc.disable()
-    try:
+    with paused_gc():
         since = 0
         for index in range(first, stop):
             part = build_part(scenario, plan, index, policy, streams)
@@ -122,9 +121,6 @@ def run_piece(
             if since >= COLLECT_PRODUCTS:
                 gc.collect(1)
                 since = 0
-    finally:
-        if collecting:
-            gc.enable()
     return PieceResult(
         first=first,
         stop=stop,

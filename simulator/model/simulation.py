@@ -14,7 +14,6 @@ its own products' events, and each product's customers are booked in long runs.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 from simpy.events import Event
 
+from simulator.collector import paused_gc
 from simulator.metrics.ledger import Totals, coarse_wait_hist, store_metrics
 from simulator.metrics.record import WAIT_HIST_DAYS, ReplicationMetrics
 from simulator.model import clock as prio
@@ -355,14 +355,9 @@ def run_model(model: Model) -> ReplicationMetrics:
     # The run allocates many short-lived objects but creates no reference cycles per
     # event; pausing the cyclic collector keeps it from re-walking the whole model heap
     # (which grows with the number of products) every few thousand allocations.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         for part in model.parts:
             run_part(part)
-    finally:
-        if collecting:
-            gc.enable()
     product_totals = {pid: store.totals() for pid, store in model.stores.items()}
     pooled = Totals.pooled(list(product_totals.values()))
     return ReplicationMetrics(

@@ -28,7 +28,6 @@ are reported once, at their place in the file, not once per policy.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,6 +37,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulator.collector import paused_gc
 from simulator.scenario.checks import (
     NOT_OVERRIDABLE,
     check_policies,
@@ -112,13 +112,8 @@ def load_scenario(
 
     Raises ScenarioError with every problem found.
     """
-    collecting = gc.isenabled()
-    gc.disable()  # a large catalogue makes millions of objects and no cycles to collect
-    try:
+    with paused_gc():  # a large catalogue makes millions of objects and no cycles to collect
         return _load(source, sets)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _load(

@@ -11,7 +11,6 @@ the string ``"1e3"``.
 
 from __future__ import annotations
 
-import gc
 import operator
 import os
 import re
@@ -23,6 +22,7 @@ from typing import Any, Protocol
 import yaml
 from yaml.nodes import Node
 
+from simulator.collector import paused_gc
 from simulator.file_kinds import special_file_kind
 from simulator.scenario.errors import Problem
 from simulator.scenario.yaml_syntax import syntax_problem
@@ -296,18 +296,14 @@ def parse_yaml(text: str, shown: str) -> YamlDocument:
         doc.problems.extend(controls)
         doc.fatal = True
         return doc
-    collecting = gc.isenabled()
-    gc.disable()  # a large catalogue makes millions of objects and no cycles
-    try:
-        return _parse(text, shown, doc)
-    except RecursionError:
-        doc.problems = [Problem(shown, _too_deep_line(text), "", TOO_DEEP)]
-        doc.fatal = True
-        doc.data = None
-        return doc
-    finally:
-        if collecting:
-            gc.enable()
+    with paused_gc():  # a large catalogue makes millions of objects and no cycles
+        try:
+            return _parse(text, shown, doc)
+        except RecursionError:
+            doc.problems = [Problem(shown, _too_deep_line(text), "", TOO_DEEP)]
+            doc.fatal = True
+            doc.data = None
+            return doc
 
 
 def _parse(text: str, shown: str, doc: YamlDocument) -> YamlDocument:
