@@ -232,12 +232,11 @@ def build_part(
 
 
 def _observe(parts: list[Part], observation: Observation) -> None:
-    """Attach ``observation`` to every store and supplier; serve customers one by one."""
+    """Attach ``observation`` to every store and supplier (of parts built ``observed``,
+    whose customers are served one by one)."""
     for part in parts:
         for store in part.stores.values():
             observation.attach_store(store)
-        for source in part.customers.values():
-            source.plain = False  # no runs booked in one step: every customer is told
         for supplier in part.suppliers.values():
             observation.attach_supplier(supplier)
 
