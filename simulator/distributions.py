@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.fields import MAX_PARAMETER, MIN_SPREAD, Parameter, Positive
+from simulator.poisson_mass import poisson_mass
 
 if TYPE_CHECKING:
     import numpy as np
@@ -133,8 +134,12 @@ class _Dist(BaseModel):
         lo, hi = self.bounds(nonnegative)
         if self._inside(lo, hi):
             return 1.0
-        key = (type(self).__name__, _fields_key(self), nonnegative)
-        found = _ACCEPTANCE.get(key)
+        key: tuple[Any, ...] = (type(self), *self.__dict__.values(), nonnegative)
+        try:
+            found = _ACCEPTANCE.get(key)
+        except TypeError:  # a list of values (empirical): as a tuple
+            key = (type(self), _fields_key(self), nonnegative)
+            found = _ACCEPTANCE.get(key)
         if found is None:
             found = _ACCEPTANCE[key] = self._acceptance(lo, hi)
         return found
@@ -431,6 +436,10 @@ class Poisson(_Dist):
 
     def _frozen(self) -> Any:
         return _stats().poisson(self.mean_)
+
+    def _acceptance(self, lo: float, hi: float) -> float:
+        mass = poisson_mass(self.mean_, lo, hi)
+        return super()._acceptance(lo, hi) if mass is None else mass
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.poisson(self.mean_, n).astype(float)

@@ -68,7 +68,10 @@ Found = list[tuple[str, str]]
 
 def known(*values: Any) -> bool:
     """Whether none of `values` is :data:`UNKNOWN`."""
-    return all(value is not UNKNOWN for value in values)
+    for value in values:  # noqa: SIM110 (faster than all(...): runs for every block)
+        if value is UNKNOWN:
+            return False
+    return True
 
 
 class Strict(BaseModel):
