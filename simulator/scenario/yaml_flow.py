@@ -63,13 +63,15 @@ def template(text: str, scalars: Scalars) -> tuple[Template, int]:
     return (value, paths, offsets, longest, longest <= 1), end
 
 
-def fresh(template: Template, path: KeyPath, origin: Origin, lines: LineMap) -> Any:
+def fresh(template: Template, path: KeyPath, origin: Origin, lines: LineMap | None) -> Any:
     """A new copy of `template` found at `path`, starting on the line of `origin`, with the
-    origins of its keys and items recorded in `lines`."""
+    origins of its keys and items recorded in `lines` (unless None)."""
     value, paths, offsets, longest, flat = template
     if len(path) + longest >= MAX_DEPTH:
         raise Decline
-    if offsets is None:
+    if lines is None:
+        pass
+    elif offsets is None:
         lines.update(zip(map(path.__add__, paths), repeat(origin)))
     else:
         shown, number = origin

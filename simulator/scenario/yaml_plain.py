@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from yaml.nodes import Node, ScalarNode
 
-from simulator.scenario.paths import KeyPath, LineMap, Origin
+from simulator.scenario.paths import KeyPath, LazyLineMap, LineMap, Origin
 from simulator.scenario.yaml_flow import (
     Decline,
     Template,
@@ -90,24 +90,35 @@ class Resolver(Protocol):
     def construct_object(self, node: Node, deep: bool = False) -> Any: ...
 
 
-def read_plain(text: str, shown: str, loader: Resolver) -> tuple[Any, LineMap] | None:
+def read_plain(
+    text: str, shown: str, loader: Resolver, *, lazy: bool = True
+) -> tuple[Any, LineMap] | None:
     """The data of `text` and the origin of every key and list item (file `shown`), as the
     full path reads them; None if the text is outside the subset (or empty, or not a block
-    mapping or sequence at the top). `loader` resolves and constructs plain scalars."""
+    mapping or sequence at the top). `loader` resolves and constructs plain scalars.
+
+    With `lazy`, the line map is a :class:`~simulator.scenario.paths.LazyLineMap` that
+    reads the text again, recording every line, the first time it is used: a file without
+    a problem usually needs no line, and recording them all costs as much as the read."""
     if _UNSUPPORTED.search(text):
         return None
     try:
-        return _Reader(shown, loader).read(text)
+        data, lines = _Reader(shown, loader, record=not lazy).read(text)
     except (Decline, RecursionError):
         return None
+    if lazy:
+        lines = LazyLineMap(lambda: _Reader(shown, loader, record=True).read(text)[1])
+    return data, lines
 
 
 class _Reader:
     """One read: the caches of lines and scalars seen, and the line-by-line walk."""
 
-    def __init__(self, shown: str, loader: Resolver) -> None:
+    def __init__(self, shown: str, loader: Resolver, record: bool) -> None:
         self.shown = shown
         self.loader = loader
+        self.record = record
+        """Whether to record the line map (else only the data is read)."""
         self.scalars: dict[str, Any] = {}
         """Plain scalars resolved so far, by text."""
         self.keys: dict[str, str] = {}
@@ -116,9 +127,10 @@ class _Reader:
     # -- the walk ------------------------------------------------------------------------
 
     def read(self, text: str) -> tuple[Any, LineMap]:
-        shown, classify, joined = self.shown, self._classify, self._joined
+        shown, classify, joined, record = self.shown, self._classify, self._joined, self.record
         cache: dict[str, tuple[Any, ...]] = {}
         lines: LineMap = {}
+        flows = lines if record else None
         rows = iter(text.split("\n"))
         number = 0
         started = False
@@ -161,14 +173,14 @@ class _Reader:
                 elif indent > where or (indent == where and kind and not is_item):
                     block: Any = {} if kind == _ENTRY else []
                     holder[slot] = block
-                    if is_item:
+                    if is_item and record:
                         lines[at] = origin
                     if len(at) >= _DEEPEST:
                         raise Decline
                     frame = (indent, block, at, kind != _ENTRY, indent == where)
                     frames.append(frame)
                     indent_, box, path, is_list, at_key = frame
-                elif is_item:
+                elif is_item and record:
                     lines[at] = opened  # a null item: the line of its dash
             if indent != indent_:
                 while indent < indent_:
@@ -189,16 +201,19 @@ class _Reader:
                     at = path + (len(items),)  # noqa: RUF005 - faster than (*path, ...)
                     if kind == _ITEM:
                         if vkind == _SCALAR:
-                            lines[at] = origin
+                            if record:
+                                lines[at] = origin
                             items.append(value)
                         elif vkind == _FLOW:
-                            lines[at] = origin
-                            items.append(fresh(value, at, origin, lines))
+                            if record:
+                                lines[at] = origin
+                            items.append(fresh(value, at, origin, flows))
                         else:  # its line is where its value starts
                             pending = (items, len(items), at, indent, True, origin)
                             items.append(None)
                         continue
-                    lines[at] = origin
+                    if record:
+                        lines[at] = origin
                     if len(at) >= _DEEPEST:
                         raise Decline
                     mapping: dict[Any, Any] = {}
@@ -210,18 +225,22 @@ class _Reader:
                 raise Decline  # a list item among keys
             if key in box:
                 raise Decline  # a duplicate key: the full path reports it
-            at = path + (key,)  # noqa: RUF005 - faster than (*path, key)
-            lines[at] = origin
             if vkind == _SCALAR:
                 box[key] = value
-            elif vkind == _FLOW:
-                box[key] = fresh(value, at, origin, lines)
+                if record:
+                    lines[path + (key,)] = origin  # noqa: RUF005 - faster than (*path, key)
+                continue
+            at = path + (key,)  # noqa: RUF005
+            if record:
+                lines[at] = origin
+            if vkind == _FLOW:
+                box[key] = fresh(value, at, origin, flows)
             else:
                 box[key] = None
                 pending = (box, key, at, column, False, origin)
         if root is None:
             raise Decline  # nothing but comments: the full path says the file is empty
-        if pending is not None and pending[4]:
+        if pending is not None and pending[4] and record:
             lines[pending[2]] = pending[5]
         return root, lines
 

@@ -21,11 +21,15 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis_profiles import examples
+from yaml.nodes import ScalarNode
 
 from simulator.scenario import yaml_lines
+from simulator.scenario.paths import LazyLineMap
 from simulator.scenario.yaml_lines import SafeLineLoader, parse_yaml
 from simulator.scenario.yaml_plain import read_plain
 
+RESOLVER = SafeLineLoader("")
+STR = "tag:yaml.org,2002:str"
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
 DATA_FILES = sorted((ROOT / "tests" / "data").rglob("*.yaml"))
@@ -69,9 +73,14 @@ def same(a: Any, b: Any) -> bool:
 def compare(text: str) -> bool:
     """Check the fast reader on `text` against the full path; whether it read it."""
     fast = read_plain(text, "f.yaml", SafeLineLoader(""))
+    eager = read_plain(text, "f.yaml", SafeLineLoader(""), lazy=False)
     if fast is None:
+        assert eager is None
         return False
+    assert eager is not None
     data, lines = fast
+    assert isinstance(lines, LazyLineMap) and not lines.built
+    assert same(data, eager[0])
     full = parse_yaml(text, "f.yaml", plain=False)
     assert full.problems == [], f"read a text the full path refuses:\n{text}"
     assert not full.fatal and not full.suppressed
@@ -80,7 +89,9 @@ def compare(text: str) -> bool:
         f"lines differ at {sorted(set(lines.items()) ^ set(full.lines.items()), key=str)[:4]}"
         f" for:\n{text}"
     )
+    assert lines.built
     assert list(lines) == list(full.lines)
+    assert list(eager[1].items()) == list(full.lines.items())
     return True
 
 
@@ -249,6 +260,10 @@ class Writer:
         keys = SAFE_KEYS if clean else SAFE_KEYS + ODD_KEYS
         scalars = SAFE_SCALARS if clean else SAFE_SCALARS + ODD_SCALARS
         words = st.from_regex(r"[a-z][a-z0-9_ ]{0,5}[a-z]", fullmatch=True)
+        if clean:  # keys that read as strings (not no:, on:, null:)
+            words = words.filter(
+                lambda word: RESOLVER.resolve(ScalarNode, word, (True, False)) == STR
+            )
         self.keys = st.sampled_from(keys) | words
         self.scalars = st.sampled_from(scalars)
         if not clean:
@@ -380,3 +395,85 @@ def test_mutated_documents_are_read_the_same_or_declined(data: st.DataObject) ->
 @given(st.sampled_from(BUNDLED + DATA_FILES), st.data())
 def test_mutated_files_are_read_the_same_or_declined(path: Path, data: st.DataObject) -> None:
     event("read" if compare(data.draw(mutated(path.read_text(encoding="utf-8")))) else "declined")
+
+
+# -- the lazy line map -------------------------------------------------------------------------
+
+FULL: dict[tuple[Any, ...], tuple[str, int | None]] = {(): ("f", 1), ("a",): ("f", 1)}
+
+
+def lazy() -> LazyLineMap:
+    return LazyLineMap(lambda: dict(FULL))
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda m: m[("a",)],
+        lambda m: m.get(("a",)),
+        lambda m: ("a",) in m,
+        lambda m: list(m),
+        lambda m: list(reversed(m)),
+        len,
+        bool,
+        lambda m: m.keys(),
+        lambda m: m.values(),
+        lambda m: m.items(),
+        lambda m: dict(m),
+        lambda m: {**m},
+        lambda m: m == FULL,
+        lambda m: FULL == m,  # noqa: SIM300 - the plain dict on the left
+        lambda m: m != FULL,
+        repr,
+        lambda m: m.copy(),
+        lambda m: m | {},
+        lambda m: {} | m,
+        lambda m: m.setdefault(("a",)),
+        lambda m: {}.update(m),
+    ],
+)
+def test_the_lazy_line_map_is_built_by_any_read(use: Any) -> None:
+    lines = lazy()
+    assert not lines.built
+    use(lines)
+    assert lines.built
+    assert dict(lines.items()) == FULL
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m.__setitem__(("b",), ("f", 2)),
+        lambda m: m.update({("b",): ("f", 2)}),
+        lambda m: m.__ior__({("b",): ("f", 2)}),
+    ],
+)
+def test_the_lazy_line_map_is_built_before_a_change(change: Any) -> None:
+    lines = lazy()
+    change(lines)
+    assert lines == {**FULL, ("b",): ("f", 2)}
+    lines = lazy()
+    del lines[("a",)]
+    assert lines == {(): ("f", 1)}
+    lines = lazy()
+    assert lines.pop(("a",)) == ("f", 1) and lines.popitem() == ((), ("f", 1)) and not lines
+
+
+def test_a_copy_or_pickle_of_the_lazy_line_map_is_a_plain_dict() -> None:
+    import copy
+    import pickle
+
+    for made in (copy.copy(lazy()), copy.deepcopy(lazy()), pickle.loads(pickle.dumps(lazy()))):
+        assert type(made) is dict and made == FULL
+
+
+def test_loading_a_valid_catalogue_builds_no_line_map(tmp_path: Path) -> None:
+    """The line map of a file read fast is built only when something needs a line: a valid
+    catalogue needs none (that saves most of reading a large one)."""
+    from simulator.scenario import load_scenario
+
+    path = tmp_path / "catalogue.yaml"
+    load_benchmark().write_catalogue(path, 40)
+    loaded = load_scenario(path)
+    assert isinstance(loaded.lines, LazyLineMap) and not loaded.lines.built
+    assert loaded.lines[("products", "sku000003", "price")] == (str(path), 37)
