@@ -107,8 +107,10 @@ class LazyLineMap(dict[KeyPath, Origin]):
     def _fill(self) -> None:
         build = self._build
         if build is not None:
-            self._build = None
-            dict.update(self, build())
+            full = build()  # before anything changes: a thread reading meanwhile builds too
+            if self._build is not None:
+                dict.update(self, full)
+                self._build = None
 
     def __getitem__(self, key: KeyPath) -> Origin:
         self._fill()
