@@ -10,14 +10,15 @@ messages. The subset:
   ``key: value``, ``key:`` with a nested block or nothing (null), ``- value``,
   ``- key: value`` (a compact mapping), ``-`` with a nested block or nothing;
 - comment lines, trailing `` # comments``, blank lines, a lone ``---`` first line;
-- one-line flow collections (``[a, b]``, ``{k: v, k2: [x]}``) of plain or quoted scalars;
+- flow collections (``[a, b]``, ``{k: v, k2: [x]}``) of plain or quoted scalars, on one
+  line or over several (each more indented than the line they start on);
 - plain scalars (resolved by PyYAML's own resolver and constructors, YAML 1.2 floats as
   :mod:`~simulator.scenario.yaml_lines` sets them) and one-line quoted scalars without
   escapes (``'...'`` without ``''``, ``"..."`` without ``\\``).
 
 It declines on tabs, carriage returns, other line breaks, a byte order mark and control
 characters; anchors, aliases, tags, block scalars, complex and merge keys, directives, a
-second document, multi-line scalars and flow collections; keys that are not plain text or
+second document, scalars over several lines; keys that are not plain text or
 hold ``:`` or ``#``; duplicate keys; nesting to :data:`MAX_DEPTH`; and any indentation it
 does not fully understand. Declining is always safe: it only costs the full path's time.
 
