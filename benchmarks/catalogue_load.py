@@ -6,13 +6,16 @@ YAML as a planner's export would be. Then, in --repeat paired rounds (alternated
 machine slows each the same), measures the CPU time of:
 
 - the baseline: PyYAML composing the file's node tree with libyaml (``yaml.compose`` with
-  ``CSafeLoader``): the floor of any reader that keeps the line of every key;
+  ``CSafeLoader``): the floor of any reader built on PyYAML's node tree;
+- the fast reader of plain block YAML alone (``simulator.scenario.yaml_plain``: the data,
+  with the line map left to be built when a message needs it), if the checkout has it;
 - ``load_scenario`` on it, in this process (read, lines, checks, validation);
 - ``backorder-sim validate`` on it, as a whole process (start-up, load, warnings, exit).
 
 It prints the medians and each as a ratio of the baseline of the same rounds, which moves
-less with the machine's load than seconds do. To measure another checkout of the package
-(an older commit, for a before/after), put it first on the path:
+less with the machine's load than seconds do, and the peak memory of ``validate``. To
+measure another checkout of the package (an older commit, for a before/after), put it
+first on the path:
 ``PYTHONPATH=/path/to/checkout python benchmarks/catalogue_load.py``.
 
     python benchmarks/catalogue_load.py [--products 100000] [--repeat 3]
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import resource
 import statistics
 import subprocess
@@ -76,6 +80,27 @@ def compose_cpu(path: Path) -> float:
             gc.enable()
 
 
+def plain_cpu(path: Path) -> float:
+    """CPU seconds of the fast reader alone on the file (NaN if the checkout has none)."""
+    try:
+        from simulator.scenario.yaml_lines import SafeLineLoader
+        from simulator.scenario.yaml_plain import read_plain
+    except ImportError:  # an older checkout
+        return math.nan
+    text = path.read_text()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.process_time()
+        read = read_plain(text, path.name, SafeLineLoader(""))
+        assert read is not None, "the fast reader declined the catalogue"
+        del read
+        return time.process_time() - start
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def load_cpu(path: Path, products: int) -> float:
     """CPU seconds of ``load_scenario`` on the file (and of freeing what it built)."""
     start = time.process_time()
@@ -104,7 +129,7 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    rounds: dict[str, list[float]] = {"compose": [], "load": [], "validate": []}
+    rounds: dict[str, list[float]] = {"compose": [], "plain": [], "load": [], "validate": []}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "catalogue.yaml"
         write_catalogue(path, args.products)
@@ -112,6 +137,7 @@ def main() -> int:
         for index in range(args.repeat):
             steps = [
                 ("compose", lambda: compose_cpu(path)),
+                ("plain", lambda: plain_cpu(path)),
                 ("load", lambda: load_cpu(path, args.products)),
                 ("validate", lambda: validate_cpu(path)),
             ]
@@ -123,15 +149,19 @@ def main() -> int:
     print(f"  {'':44s} {'CPU s':>7s}  {'/ baseline':>10s}")
     shown = {
         "compose": "baseline: libyaml node tree (yaml.compose)",
+        "plain": "fast reader alone (yaml_plain, lazy lines)",
         "load": "load_scenario (in this process)",
         "validate": "backorder-sim validate (whole process)",
     }
     for name, label in shown.items():
-        print(f"  {label:44s} {median[name]:7.2f}  {median[name] / base:9.2f}x")
+        if not math.isnan(median[name]):
+            print(f"  {label:44s} {median[name]:7.2f}  {median[name] / base:9.2f}x")
     print(
         f"  medians of {args.repeat} paired rounds; single rounds: "
         + "; ".join(f"{name} " + ", ".join(f"{v:.1f}" for v in rounds[name]) for name in rounds)
     )
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2  # KiB -> GiB
+    print(f"  peak memory of validate: {peak:.2f} GB")
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.fields import MAX_PARAMETER, MIN_SPREAD, Parameter, Positive
-from simulator.poisson_mass import poisson_mass
+from simulator.mass_floor import normal_floor, poisson_floor
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,6 +56,7 @@ RESIDUAL_SEED = 20_241_127
 
 _RESIDUAL_TABLES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 _ACCEPTANCE: dict[tuple[Any, ...], float] = {}
+_ENOUGH: dict[tuple[Any, ...], bool] = {}
 
 
 def _fields_key(dist: BaseModel) -> tuple[Any, ...]:
@@ -87,6 +88,11 @@ class _Dist(BaseModel):
         """n unbounded draws."""
         raise NotImplementedError
 
+    def _mass_floor(self, lo: float, hi: float) -> float:
+        """A quick lower bound on the mass in [lo, hi] (see :mod:`simulator.mass_floor`);
+        0.0 where there is none."""
+        return 0.0
+
     def is_discrete(self) -> bool:
         """Whether every value is a whole number."""
         return False
@@ -96,7 +102,7 @@ class _Dist(BaseModel):
     def _check_bounds(self) -> _Dist:
         if self.min is not None and self.max is not None and self.max < self.min:
             raise ValueError(f"max: must be >= min ({self.min:g}), got {self.max:g}")
-        if self.min is not None or self.max is not None:
+        if (self.min is not None or self.max is not None) and not self._surely_enough():
             mass = self.acceptance()
             if not mass >= MIN_ACCEPTANCE:
                 key = "min" if self.min is not None else "max"
@@ -144,6 +150,20 @@ class _Dist(BaseModel):
             found = _ACCEPTANCE[key] = self._acceptance(lo, hi)
         return found
 
+    def _surely_enough(self) -> bool:
+        """Whether the bounds surely keep at least :data:`MIN_ACCEPTANCE` of the mass, by a
+        quick floor (twice that share) that needs no scipy; False means "compute it"."""
+        key: tuple[Any, ...] = (type(self), *self.__dict__.values())
+        try:
+            found = _ENOUGH.get(key)
+        except TypeError:  # a list of values (empirical): as a tuple
+            key = (type(self), _fields_key(self))
+            found = _ENOUGH.get(key)
+        if found is None:
+            lo, hi = self.bounds()
+            found = _ENOUGH[key] = self._mass_floor(lo, hi) >= 2 * MIN_ACCEPTANCE
+        return found
+
     def _acceptance(self, lo: float, hi: float) -> float:
         frozen = self._frozen()
         if isinstance(frozen, _PointMass | _Discrete):
@@ -186,7 +206,7 @@ class _Dist(BaseModel):
         lo, _ = self.bounds()
         if lo < minimum and self._can_be_below(minimum):
             return f"can be below {minimum}; add min: {minimum}"
-        if self.acceptance() < MIN_ACCEPTANCE:
+        if not self._surely_enough() and self.acceptance() < MIN_ACCEPTANCE:
             return f"its bounds leave no possible value, got {self.describe()}"
         return None
 
@@ -353,6 +373,9 @@ class Normal(_Dist):
     def _frozen(self) -> Any:
         return _stats().norm(loc=self.mean_, scale=self.sd)
 
+    def _mass_floor(self, lo: float, hi: float) -> float:
+        return normal_floor(self.mean_, self.sd, lo, hi)
+
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.normal(self.mean_, self.sd, n)
 
@@ -437,9 +460,8 @@ class Poisson(_Dist):
     def _frozen(self) -> Any:
         return _stats().poisson(self.mean_)
 
-    def _acceptance(self, lo: float, hi: float) -> float:
-        mass = poisson_mass(self.mean_, lo, hi)
-        return super()._acceptance(lo, hi) if mass is None else mass
+    def _mass_floor(self, lo: float, hi: float) -> float:
+        return poisson_floor(self.mean_, lo, hi)
 
     def _raw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.poisson(self.mean_, n).astype(float)

@@ -81,7 +81,8 @@ class LoadedScenario:
     leftovers dropped), before any policy's overrides; feed it back with more sets through
     :meth:`with_sets`."""
     lines: LineMap = field(default_factory=dict, repr=False, compare=False)
-    """Where every key of `raw` was written: path -> (file, line)."""
+    """Where every key of `raw` was written: path -> (file, line). For a file read by the
+    fast reader and left as it was, a dict built the first time it is used."""
     files: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """The files read, the named file first, then its ``extends:`` parents."""
 

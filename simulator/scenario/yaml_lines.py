@@ -25,6 +25,7 @@ from yaml.nodes import Node
 from simulator.collector import paused_gc
 from simulator.file_kinds import special_file_kind
 from simulator.scenario.errors import Problem
+from simulator.scenario.yaml_plain import read_plain
 from simulator.scenario.yaml_syntax import syntax_problem
 from simulator.scenario.yaml_tree import (
     MAX_DEPTH,
@@ -288,8 +289,12 @@ def _too_deep_line(text: str) -> int | None:
 TOO_DEEP = f"nested too deeply (at most {MAX_DEPTH} levels of mappings and lists)"
 
 
-def parse_yaml(text: str, shown: str) -> YamlDocument:
-    """Parse `text` as one YAML document; problems and origins name the file `shown`."""
+def parse_yaml(text: str, shown: str, *, plain: bool = True) -> YamlDocument:
+    """Parse `text` as one YAML document; problems and origins name the file `shown`.
+
+    Text in the common subset :func:`~simulator.scenario.yaml_plain.read_plain` reads is
+    read by it, without a node tree (same data, same lines); ``plain=False`` always takes
+    the full path (for tests that compare the two)."""
     doc = YamlDocument(data=None)
     controls = control_problems(text, shown)
     if controls:
@@ -298,7 +303,7 @@ def parse_yaml(text: str, shown: str) -> YamlDocument:
         return doc
     with paused_gc():  # a large catalogue makes millions of objects and no cycles
         try:
-            return _parse(text, shown, doc)
+            return _parse(text, shown, doc, plain)
         except RecursionError:
             doc.problems = [Problem(shown, _too_deep_line(text), "", TOO_DEEP)]
             doc.fatal = True
@@ -306,7 +311,11 @@ def parse_yaml(text: str, shown: str) -> YamlDocument:
             return doc
 
 
-def _parse(text: str, shown: str, doc: YamlDocument) -> YamlDocument:
+def _parse(text: str, shown: str, doc: YamlDocument, plain: bool) -> YamlDocument:
+    read = read_plain(text, shown, SafeLineLoader("")) if plain else None
+    if read is not None:  # the common subset, read without a node tree
+        doc.data, doc.lines = read
+        return doc
     loader, node = _fast_compose(text)
     try:
         if loader is None:

@@ -5,8 +5,6 @@ are given by the variable's own mean and sd."""
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from typing import Any
 
 import numpy as np
@@ -23,7 +21,6 @@ from simulator.distributions import (
     Distribution,
     parse_distribution,
 )
-from simulator.poisson_mass import POISSON_DIRECT_MEAN, poisson_mass
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
 
@@ -298,62 +295,3 @@ def test_tiny_and_huge_parameters_are_refused() -> None:
     ):
         with pytest.raises(ValidationError):
             dist(spec)
-
-
-# -- the mass a Poisson's bounds keep, without scipy -----------------------------------------
-
-
-def _scipy_poisson_mass(mean: float, lo: float, hi: float) -> float:
-    """P(lo <= X <= hi) from scipy, as the generic acceptance check computes it."""
-    frozen = stats.poisson(mean)
-    below = (math.ceil(lo) if lo > -math.inf else -math.inf) - 1
-    if below > float(frozen.median()):
-        return max(0.0, float(frozen.sf(below) - frozen.sf(hi)))
-    return max(0.0, float(frozen.cdf(hi) - frozen.cdf(below)))
-
-
-@pytest.mark.parametrize("mean", [1e-6, 0.01, 0.3, 1.0, 2.0, 2.5, 7.0, 19.9, 50.0, 100.0])
-def test_a_poissons_bounded_mass_is_scipys(mean: float) -> None:
-    """Summed term by term, the mass of every bound pair (tiny tails included, where 1 - cdf
-    would have lost every digit) is scipy's to 1e-9; scipy's own difference of cdfs is
-    the less exact of the two at very small means, hence not a tighter bound."""
-    for lo in [-math.inf, -3.0, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 80.0, 150.0, 400.0]:
-        for hi in [math.inf, 0.0, 1.0, 2.5, 4.0, 10.0, 60.0, 200.0, 400.0]:
-            mass = poisson_mass(mean, lo, hi)
-            assert mass is not None
-            expected = _scipy_poisson_mass(mean, lo, hi)
-            if expected < 1e-290:  # beyond what a double holds: both (about) zero
-                assert mass < 1e-280
-            else:
-                assert mass == pytest.approx(expected, rel=1e-9, abs=0.0), (lo, hi)
-
-
-def test_a_poissons_mass_is_exact_where_scipys_cancels() -> None:
-    """P(X = 1) for a tiny mean is mean·exp(-mean): the sum has it to the last digits."""
-    assert poisson_mass(1e-6, 1.0, 1.0) == pytest.approx(1e-6 * math.exp(-1e-6), rel=1e-15)
-
-
-def test_large_poissons_are_left_to_scipy() -> None:
-    assert poisson_mass(POISSON_DIRECT_MEAN * 2, 1.0, math.inf) is None
-    assert poisson_mass(2.0, 10 * POISSON_DIRECT_MEAN, math.inf) is None
-    assert poisson_mass(2.0, 1.0, 10 * POISSON_DIRECT_MEAN) is None
-    big = dist({"dist": "poisson", "mean": 500.0, "min": 520})
-    assert big.acceptance() == pytest.approx(_scipy_poisson_mass(500.0, 520.0, math.inf))
-
-
-def test_checking_poisson_order_sizes_does_not_import_scipy() -> None:
-    """The common order size of a catalogue, ``{dist: poisson, mean: 2, min: 1}``, is checked
-    without scipy (its import costs half a second): in a fresh process."""
-    code = (
-        "import sys\n"
-        "from simulator.scenario import load_scenario\n"
-        "load_scenario({'name': 'n', 'horizon_days': 5, 'suppliers': {'s': {'lead_time_days': 2}},"
-        " 'policies': [{'name': 'p', 'backorder': {'allow': True}}],"
-        " 'products': {'a': {'price': 5, 'demand': {'rate_per_day': 1,"
-        " 'order_size': {'dist': 'poisson', 'mean': 2.3, 'min': 1}},"
-        " 'replenishment': {'policy': 'rQ', 'reorder_point': 3, 'order_quantity': 5}}}})\n"
-        "print('scipy' in sys.modules)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
