@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Generator
-from itertools import compress
 from math import exp
 from typing import TYPE_CHECKING, Any
 
@@ -118,17 +117,12 @@ def lone_thinning_process(clock: Clock, thinning: Thinning) -> Generator[Event, 
                         ordered = times[pos : pos + run]
                         count = run
                 else:  # G is one curve over the whole run
-                    # arrivals.ordering(pos, stop, threshold, bound), written out
-                    if threshold != arrivals.mask_threshold:
-                        bound[()] = threshold
-                        arrivals.mask = (arrivals.keys[pos:] > bound).tobytes()
-                        arrivals.mask_from = pos
-                        arrivals.mask_threshold = threshold
-                    lo = pos - arrivals.mask_from
-                    ordered = list(compress(times[pos:stop], arrivals.mask[lo : lo + count]))
-                    if len(ordered) > run:  # the run ends with its run-th order
-                        count = arrivals.run_end(pos, stop, ordered[run - 1], run)
-                        del ordered[run:]
+                    bound[()] = threshold  # (NumPy compares with an array faster than a float)
+                    hits = (arrivals.keys[pos:stop] > bound).nonzero()[0]
+                    if len(hits) > run:  # the run ends with its run-th order
+                        count = int(hits[run - 1]) + 1
+                        hits = hits[:run]
+                    ordered = arrivals.stamps[pos:stop][hits].tolist()
                 if ordered is not None:
                     ledger.potential_orders += count
                     n = len(ordered)

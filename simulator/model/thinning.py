@@ -10,10 +10,8 @@ they pass unfilled) change the threshold as they pass.
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Generator, Iterator
-from itertools import compress
 from math import exp
 from typing import TYPE_CHECKING, Any
 
@@ -38,17 +36,7 @@ class KeyedArrivals(ArrivalQueue):
     array beside the list of times: keys are compared in bulk, rarely one by one), and the
     times again as a NumPy array (to pick a run's orders in bulk)."""
 
-    __slots__ = (
-        "_keys",
-        "_level",
-        "_rng",
-        "_stamps",
-        "keys",
-        "mask",
-        "mask_from",
-        "mask_threshold",
-        "stamps",
-    )
+    __slots__ = ("_keys", "_level", "_rng", "_stamps", "keys", "stamps")
 
     def __init__(
         self, blocks: Iterator[np.ndarray], level: GoodwillLevel, rng: np.random.Generator
@@ -63,44 +51,7 @@ class KeyedArrivals(ArrivalQueue):
         """``keys[i]`` belongs to the customer at ``times[i]``."""
         self.stamps = self._stamps[:0]
         """``stamps[i]`` is ``times[i]``."""
-        self.mask = b""
-        """Whether each customer from ``mask_from`` on orders at ``mask_threshold``:
-        ``mask[i - mask_from]`` is 1 iff ``keys[i] > mask_threshold`` (to the end of the
-        keys), else 0. Bytes, so that a run's orders are picked from the list of times
-        by :func:`itertools.compress`, its own float objects, without a NumPy call per run
-        (the threshold stays the same over most runs)."""
-        self.mask_from = 0
-        self.mask_threshold = math.nan
-        """The threshold of ``mask`` (NaN: no mask; reading a block drops it)."""
         super().__init__(blocks)
-
-    def ordering(self, pos: int, stop: int, threshold: float, bound: np.ndarray) -> list[float]:
-        """The times of the customers from ``pos`` (before ``stop``) whose key beats
-        ``threshold``, in order; ``bound`` is a scalar array to hold the threshold (as
-        the lone customer process writes this out)."""
-        if threshold != self.mask_threshold:
-            bound[()] = threshold  # (NumPy compares with an array faster than a float)
-            self.mask = (self.keys[pos:] > bound).tobytes()
-            self.mask_from = pos
-            self.mask_threshold = threshold
-        lo = pos - self.mask_from
-        return list(compress(self.times[pos:stop], self.mask[lo : lo + stop - pos]))
-
-    def run_end(self, pos: int, stop: int, last: float, nth: int) -> int:
-        """How many customers from ``pos`` it takes to reach the ``nth`` who orders (at
-        ``mask_threshold``), who came at ``last`` (before ``stop``)."""
-        times = self.times
-        end = bisect_left(times, last, pos, stop)
-        if end + 1 < stop and times[end + 1] == last:  # equal times: count the orders
-            mask, lo = self.mask, pos - self.mask_from
-            left = nth - mask.count(1, lo, lo + end - pos)
-            while True:
-                if mask[lo + end - pos]:
-                    left -= 1
-                    if not left:
-                        break
-                end += 1
-        return end + 1 - pos
 
     def _more(self) -> bool:
         # ArrivalQueue._more, with the keys and the times as an array kept beside the times
@@ -130,7 +81,6 @@ class KeyedArrivals(ArrivalQueue):
         stamps[kept:end] = block
         self.keys = keys[:end]
         self.stamps = stamps[:end]
-        self.mask_threshold = math.nan  # (the positions moved, and the new keys have none)
         return True
 
 
@@ -266,10 +216,13 @@ class Thinning:
             ordered = arrivals.times[pos : pos + run]
             count = run
         else:  # G is one curve over the whole run
-            ordered = arrivals.ordering(pos, stop, threshold, self._bound)
-            if len(ordered) > run:  # the run ends with its run-th order
-                count = arrivals.run_end(pos, stop, ordered[run - 1], run)
-                del ordered[run:]
+            bound = self._bound
+            bound[()] = threshold  # (NumPy compares with an array faster than a float)
+            hits = (arrivals.keys[pos:stop] > bound).nonzero()[0]
+            if len(hits) > run:  # the run ends with its run-th order
+                count = int(hits[run - 1]) + 1
+                hits = hits[:run]
+            ordered = arrivals.stamps[pos:stop][hits].tolist()
         ledger = store.customers
         ledger.potential_orders += count
         n = len(ordered)

@@ -180,42 +180,6 @@ def test_the_keys_stay_beside_their_customers() -> None:
     assert len(arrivals.keys) > 4096
 
 
-@pytest.mark.parametrize("recovery", [5.0, None])
-def test_a_runs_orders_are_the_customers_whose_key_beats_the_threshold(
-    recovery: float | None,
-) -> None:
-    """The orders of a run picked from the list of times by the cached mask, and where the
-    run ends at its n-th order, are those of comparing each key with the threshold one by
-    one: with the threshold changing between runs, a block read in between, and customers
-    at equal times (the end of a run is found by time, then by counting)."""
-    rng = np.random.default_rng(3)
-    gaps = rng.exponential(size=4096)
-    gaps[rng.random(4096) < 0.3] = 0.0  # many customers at the same time
-    times = np.cumsum(gaps)
-    blocks = [times[k : k + 1024] for k in range(0, 4096, 1024)]
-    level = GoodwillLevel(Goodwill(late_order=0.1, recovery_days=recovery), warmup=0.0)
-    arrivals = KeyedArrivals(iter(blocks), level, np.random.default_rng(4))
-    bound = np.empty(())
-    served = 0
-    picks = np.random.default_rng(5)
-    assert arrivals.next_time() == times[0]
-    while served < 3800:
-        count = int(picks.integers(2, 120))
-        assert arrivals.run_before(math.inf, False, count) == count
-        pos = arrivals.pos
-        stop = pos + count
-        quantile = float(picks.choice([0.2, 0.5, 0.5, 0.5, 0.8]))  # (often the same)
-        threshold = float(np.quantile(arrivals.keys[pos:stop], quantile))
-        ordered = arrivals.ordering(pos, stop, threshold, bound)
-        hits = [i for i in range(pos, stop) if arrivals.keys[i] > threshold]
-        assert ordered == [arrivals.times[i] for i in hits]
-        for nth in range(1, len(ordered) + 1):
-            reached = arrivals.run_end(pos, stop, ordered[nth - 1], nth)
-            assert reached == hits[nth - 1] + 1 - pos
-        arrivals.pos += count
-        served += count
-
-
 def _catch_up_one_at_a_time(level: GoodwillLevel, t: float, inclusive: bool) -> None:
     """The promises of batches settled one customer at a time, as catch_up did before it
     looked for a batch's passed promises by bisection (the reference for the test below)."""
