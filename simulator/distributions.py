@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import importlib
 import math
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -57,6 +58,7 @@ RESIDUAL_SEED = 20_241_127
 _RESIDUAL_TABLES: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 _ACCEPTANCE: dict[tuple[Any, ...], float] = {}
 _ENOUGH: dict[tuple[Any, ...], bool] = {}
+_T = TypeVar("_T")
 
 
 def _fields_key(dist: BaseModel) -> tuple[Any, ...]:
@@ -65,6 +67,26 @@ def _fields_key(dist: BaseModel) -> tuple[Any, ...]:
         (name, tuple(value) if isinstance(value, list) else value)
         for name, value in dist.__dict__.items()
     )
+
+
+def _remembered(
+    cache: dict[tuple[Any, ...], _T],
+    dist: BaseModel,
+    extra: tuple[Any, ...],
+    compute: Callable[[], _T],
+) -> _T:
+    """``compute()`` for `dist` (and `extra`), remembered in `cache` under the distribution's
+    type and values as they are (a catalogue checks the same few thousands of times); a
+    distribution holding a list of values (empirical) is keyed by :func:`_fields_key`."""
+    key: tuple[Any, ...] = (type(dist), *dist.__dict__.values(), *extra)
+    try:
+        found = cache.get(key)
+    except TypeError:  # a list is not hashable: the values as tuples
+        key = (type(dist), _fields_key(dist), *extra)
+        found = cache.get(key)
+    if found is None:
+        found = cache[key] = compute()
+    return found
 
 
 MIN_ACCEPTANCE = 1e-4
@@ -140,29 +162,14 @@ class _Dist(BaseModel):
         lo, hi = self.bounds(nonnegative)
         if self._inside(lo, hi):
             return 1.0
-        key: tuple[Any, ...] = (type(self), *self.__dict__.values(), nonnegative)
-        try:
-            found = _ACCEPTANCE.get(key)
-        except TypeError:  # a list of values (empirical): as a tuple
-            key = (type(self), _fields_key(self), nonnegative)
-            found = _ACCEPTANCE.get(key)
-        if found is None:
-            found = _ACCEPTANCE[key] = self._acceptance(lo, hi)
-        return found
+        return _remembered(_ACCEPTANCE, self, (nonnegative,), lambda: self._acceptance(lo, hi))
 
     def _surely_enough(self) -> bool:
         """Whether the bounds surely keep at least :data:`MIN_ACCEPTANCE` of the mass, by a
         quick floor (twice that share) that needs no scipy; False means "compute it"."""
-        key: tuple[Any, ...] = (type(self), *self.__dict__.values())
-        try:
-            found = _ENOUGH.get(key)
-        except TypeError:  # a list of values (empirical): as a tuple
-            key = (type(self), _fields_key(self))
-            found = _ENOUGH.get(key)
-        if found is None:
-            lo, hi = self.bounds()
-            found = _ENOUGH[key] = self._mass_floor(lo, hi) >= 2 * MIN_ACCEPTANCE
-        return found
+        return _remembered(
+            _ENOUGH, self, (), lambda: self._mass_floor(*self.bounds()) >= 2 * MIN_ACCEPTANCE
+        )
 
     def _acceptance(self, lo: float, hi: float) -> float:
         frozen = self._frozen()
