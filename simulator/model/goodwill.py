@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
     Watch = tuple[float, int, BackorderEntry, int]
     """A promise to check: (due, order watched, entry, index in a batch or -1)."""
-    State = tuple[float, float, float, float | None, float, int, list[Watch]]
-    """What :meth:`GoodwillLevel.save` keeps."""
 
 NEVER_LOWER = -math.inf
 """The threshold while G is exactly 1: every potential customer orders."""
@@ -74,7 +72,7 @@ class GoodwillLevel:
         self.threshold = NEVER_LOWER
         """A potential customer orders iff their key is greater than this."""
         self.expected_wait = expected_wait
-        self.watches: list[tuple[float, int, BackorderEntry, int]] = []
+        self.watches: list[Watch] = []
         """Promises to check, a heap of (due, order watched, entry, index in a batch or -1)."""
         self._watched = 0
 
@@ -164,18 +162,15 @@ class GoodwillLevel:
                 )
         return math.inf
 
-    def _pass(self, dues: list[float], record: list[float] | None = None) -> None:
+    def _pass(self, dues: list[float]) -> None:
         """Cost ``late_order`` at each of ``dues`` (in time order, none before the last bad
         experience): :meth:`_apply` for each, written out as one loop (a long backlog passes
-        its promises one after another). With ``record``, the threshold after each is
-        appended to it."""
+        its promises one after another)."""
         g, since, acc, r = self.g, self.since, self._acc, self.recovery
         floor, keep = self.floor, 1.0 - self.late_order
         if since <= self.warmup < dues[-1]:  # the warm-up falls among them: one at a time
             for due in dues:
                 self._apply(due, self.late_order)
-                if record is not None:
-                    record.append(self.threshold)
             return
         if dues[0] < since:
             raise AssertionError(f"goodwill hit at {dues[0]} before the last one at {since}")
@@ -186,9 +181,7 @@ class GoodwillLevel:
                 if g < floor:
                     g = floor
                 since = due
-                if record is not None:
-                    record.append(-g if g < 1.0 else NEVER_LOWER)
-        elif record is None:
+        else:
             expm1 = math.expm1
             for due in dues:
                 span = due - since
@@ -199,30 +192,12 @@ class GoodwillLevel:
                 if g < floor:
                     g = floor
                 since = due
-        else:  # the same, with the threshold after each
-            expm1, log1p, append = math.expm1, math.log1p, record.append
-            for due in dues:
-                span = due - since
-                decay = expm1(-span / r)
-                lost = 1.0 - g
-                acc += span + lost * r * decay
-                g = (g - lost * decay) * keep
-                if g < floor:
-                    g = floor
-                since = due
-                append(due + r * log1p(-g) if g < 1.0 else NEVER_LOWER)
         self.g, self.since, self._acc = g, since, acc
-        self.threshold = record[-1] if record is not None else _threshold(g, since, r)
+        self.threshold = _threshold(g, since, r)
 
-    def catch_up(
-        self,
-        t: float,
-        inclusive: bool = True,
-        record: tuple[list[float], list[float]] | None = None,
-    ) -> None:
+    def catch_up(self, t: float, inclusive: bool = True) -> None:
         """Cost ``late_order`` for every watched promise that passed unfilled before ``t``
-        (or at it, if ``inclusive``), in time order. With ``record``, a pair of lists: the
-        time of each promise that passed, and the threshold after it, are appended to them.
+        (or at it, if ``inclusive``), in time order.
 
         A promise is not an event of its own: it is settled here, before anything that
         depends on G or could fill the order (a potential customer's decision, another bad
@@ -232,7 +207,6 @@ class GoodwillLevel:
         """
         watches = self.watches
         wait = self.expected_wait
-        passed, after = record if record is not None else (None, None)
         while watches:
             due, _, entry, index = watches[0]
             if due > t or (due == t and not inclusive):
@@ -241,9 +215,6 @@ class GoodwillLevel:
                 heapq.heappop(watches)
                 if not entry.closed:
                     self._apply(due, self.late_order)
-                    if passed is not None and after is not None:
-                        passed.append(due)
-                        after.append(self.threshold)
                 continue
             batch: BackorderBatch = entry  # type: ignore[assignment]
             times = batch.times
@@ -289,41 +260,13 @@ class GoodwillLevel:
                         else:
                             dues += [x + wait + ON_TIME_TOLERANCE for x in times[index:stop]]
                         index = stop
-                self._pass(dues, after)
-                if passed is not None:
-                    passed += dues
+                self._pass(dues)
             if index < end:  # the batch's next customer replaces its watch
                 self._watched += 1
                 due = times[index] + wait + ON_TIME_TOLERANCE
                 heapq.heapreplace(watches, (due, self._watched, batch, index))
             else:
                 heapq.heappop(watches)
-
-    def save(self) -> State:
-        """The level's state, for :meth:`restore` (a run that settled promises past its end)."""
-        return (
-            self.g,
-            self.since,
-            self._acc,
-            self._area_at_warmup,
-            self.threshold,
-            self._watched,
-            list(self.watches),
-        )
-
-    def restore(self, state: State) -> None:
-        """Go back to the state :meth:`save` returned (entries and batches are not changed
-        by settling their promises, so the watches are all there is to put back)."""
-        (
-            self.g,
-            self.since,
-            self._acc,
-            self._area_at_warmup,
-            self.threshold,
-            self._watched,
-            watches,
-        ) = state
-        self.watches[:] = watches
 
     def _set_threshold(self) -> None:
         g = self.g

@@ -23,6 +23,7 @@ from simulator.metrics.ledger import ON_TIME_TOLERANCE
 from simulator.model.customers import ArrivalQueue, CustomerSource
 from simulator.model.goodwill import NEVER_LOWER, GoodwillLevel
 from simulator.model.lone_thinning import lone_thinning_process
+from simulator.model.passing_run import thin_while_promises_pass
 from simulator.scenario.schema import Goodwill
 from simulator.streams import RandomStreams
 
@@ -252,32 +253,8 @@ class Thinning:
     ) -> tuple[list[float], int]:
         """The times of the potential customers from ``lo`` (before ``stop``) who order, at
         most ``most`` of them, and how many potential customers that takes, while promises
-        pass during the run: the run ships nothing, so they pass unfilled, and G changes as
-        each passes. A customer at a promise's time comes after its check.
-
-        The promises up to the last customer are settled first, recording the threshold
-        after each; each customer is then compared, in bulk, with the threshold of the
-        promises passed by their time. If the run ends earlier (at its ``most``-th order),
-        the level goes back and settles only the promises up to its end."""
-        level = self.level
-        times = arrivals.times
-        saved = level.save() if stop - lo >= most else None  # (fewer: it cannot end earlier)
-        passed: list[float] = []
-        after = [level.threshold]
-        level.catch_up(times[stop - 1], True, (passed, after))
-        stamps = arrivals.stamps[lo:stop]
-        thresholds = np.array(after, float)[np.array(passed, float).searchsorted(stamps, "right")]
-        hits = (arrivals.keys[lo:stop] > thresholds).nonzero()[0]
-        served = stop - lo
-        if len(hits) >= most:  # the run ends with its most-th order
-            hits = hits[:most]
-            served = int(hits[-1]) + 1
-            end = times[lo + served - 1]
-            if passed and passed[-1] > end:  # promises after the run's end were settled
-                assert saved is not None
-                level.restore(saved)
-                level.catch_up(end)
-        return stamps[hits].tolist(), served
+        pass during the run (model/passing_run.py)."""
+        return thin_while_promises_pass(self.level, arrivals.times, arrivals.keys, lo, stop, most)
 
     def _limit(
         self,
