@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,6 +31,9 @@ if TYPE_CHECKING:
 
 NEVER_LOWER = -math.inf
 """The threshold while G is exactly 1: every potential customer orders."""
+
+NEVER_ORDERS = [NEVER_LOWER]
+"""The key of a customer who beats no threshold: :meth:`GoodwillLevel.catch_up` thins one."""
 
 
 class GoodwillLevel:
@@ -162,42 +164,10 @@ class GoodwillLevel:
                 )
         return math.inf
 
-    def _pass(self, dues: list[float]) -> None:
-        """Cost ``late_order`` at each of ``dues`` (in time order, none before the last bad
-        experience): :meth:`_apply` for each, written out as one loop (a long backlog passes
-        its promises one after another)."""
-        g, since, acc, r = self.g, self.since, self._acc, self.recovery
-        floor, keep = self.floor, 1.0 - self.late_order
-        if since <= self.warmup < dues[-1]:  # the warm-up falls among them: one at a time
-            for due in dues:
-                self._apply(due, self.late_order)
-            return
-        if dues[0] < since:
-            raise AssertionError(f"goodwill hit at {dues[0]} before the last one at {since}")
-        if r is None:
-            for due in dues:
-                acc += g * (due - since)
-                g *= keep
-                if g < floor:
-                    g = floor
-                since = due
-        else:
-            expm1 = math.expm1
-            for due in dues:
-                span = due - since
-                decay = expm1(-span / r)  # exp(-span/r) - 1
-                lost = 1.0 - g
-                acc += span + lost * r * decay
-                g = (g - lost * decay) * keep  # G(due), less the loss
-                if g < floor:
-                    g = floor
-                since = due
-        self.g, self.since, self._acc = g, since, acc
-        self.threshold = _threshold(g, since, r)
-
     def catch_up(self, t: float, inclusive: bool = True) -> None:
         """Cost ``late_order`` for every watched promise that passed unfilled before ``t``
-        (or at it, if ``inclusive``), in time order.
+        (or at it, if ``inclusive``), in time order: :meth:`thin` with no customer but one
+        at ``t`` (or just before it) who never orders.
 
         A promise is not an event of its own: it is settled here, before anything that
         depends on G or could fill the order (a potential customer's decision, another bad
@@ -205,68 +175,117 @@ class GoodwillLevel:
         ships nothing between those moments, the result is that of checking each promise
         at its time.
         """
+        if self.watches:
+            self.thin([t if inclusive else math.nextafter(t, -math.inf)], NEVER_ORDERS, 0, 1)
+
+    def thin(
+        self, times: list[float], keys: list[float], lo: int, most: int
+    ) -> tuple[list[float], int]:
+        """The times of the potential customers from ``times[lo]`` on (``keys[k]`` is the key
+        of ``times[lo + k]``, one key each) who order, at most ``most`` of them, and how many
+        potential customers that takes, while the promises watched pass: the run ships
+        nothing, so they pass unfilled.
+
+        The promises and the customers are taken in one merged pass, in time order: each
+        promise due by a customer's time costs ``late_order`` before that customer decides
+        (a customer at a promise's time comes after its check), then the customer orders iff
+        their key beats the threshold. The promises come in the order of the heap of
+        watches, a batch's customers one after another (the one at the top is taken out
+        and written back when another watch's promise comes first, or at the end). The run
+        ends with its ``most``-th order; the promises after it are left for later.
+        """
         watches = self.watches
-        wait = self.expected_wait
-        while watches:
-            due, _, entry, index = watches[0]
-            if due > t or (due == t and not inclusive):
-                return
-            if index < 0:
-                heapq.heappop(watches)
-                if not entry.closed:
-                    self._apply(due, self.late_order)
-                continue
-            batch: BackorderBatch = entry  # type: ignore[assignment]
-            times = batch.times
-            end = len(times)
-            if index < batch.first:  # shipped in time: watch the first still waiting
-                index = batch.first
-            else:
-                # this customer, and the next ones of the batch due by t and before the
-                # other watches' next promise (the heap's second smallest)
-                n = len(watches)
-                if n == 1:
-                    other = math.inf
-                elif n == 2 or watches[1][0] < watches[2][0]:
-                    other = watches[1][0]
-                else:
-                    other = watches[2][0]
-                if t < other:
-                    bound, at_bound = t, inclusive
-                else:
-                    bound, at_bound = other, False
-                dues = [due]
-                index += 1
-                if index < end:
-                    due = times[index] + wait + ON_TIME_TOLERANCE
-                    if due < bound or (at_bound and due == bound):
-                        # more than one: find the last by bisection (the dues are sorted),
-                        # near the order time that is due at the bound, then exactly
-                        stop = bisect_right(times, bound - wait - ON_TIME_TOLERANCE, index, end)
-                        if stop <= index:
-                            stop = index + 1
-                        while stop > index + 1:
-                            last = times[stop - 1] + wait + ON_TIME_TOLERANCE
-                            if last < bound or (at_bound and last == bound):
-                                break
-                            stop -= 1
-                        while stop < end:
-                            last = times[stop] + wait + ON_TIME_TOLERANCE
-                            if not (last < bound or (at_bound and last == bound)):
-                                break
-                            stop += 1
-                        if stop == index + 1:
-                            dues.append(due)
+        g, since, acc, threshold = self.g, self.since, self._acc, self.threshold
+        r, floor, keep = self.recovery, self.floor, 1.0 - self.late_order
+        warmup, wait = self.warmup, self.expected_wait
+        seq = self._watched
+        expm1, log1p, inf = math.expm1, math.log1p, math.inf
+        heappop = heapq.heappop
+        ordered: list[float] = []
+        append = ordered.append
+        batch: BackorderBatch | None = None
+        """The batch whose promises are passing, taken from the top of the heap (whose entry
+        is written back when another watch's promise comes first, or at the end)."""
+        placed: list[float] = []
+        j = end = 0
+        other = nxt = inf
+        due = watches[0][0] if watches else inf
+        i = lo
+        for key in keys:
+            t = times[i]
+            i += 1
+            while due <= t:  # a promise passes before this customer decides
+                if batch is None:  # the watch at the top of the heap
+                    _, _, entry, index = watches[0]
+                    if index < 0:  # one backorder
+                        heappop(watches)
+                        nxt = watches[0][0] if watches else inf
+                        if entry.closed:
+                            due = nxt
+                            continue
+                    else:
+                        batch = entry  # type: ignore[assignment]
+                        assert batch is not None
+                        placed, j, end = batch.times, index, len(batch.times)
+                        if j < batch.first:  # shipped in time: watch the first still waiting
+                            j = batch.first
+                            due = placed[j] + wait + ON_TIME_TOLERANCE if j < end else inf
+                            seq = _give_back(watches, batch, j, end, due, seq)
+                            batch = None
+                            due = watches[0][0] if watches else inf
+                            continue
+                        n = len(watches)  # the other watches' next promise (heap's second)
+                        if n == 1:
+                            other = inf
+                        elif n == 2 or watches[1][0] < watches[2][0]:
+                            other = watches[1][0]
                         else:
-                            dues += [x + wait + ON_TIME_TOLERANCE for x in times[index:stop]]
-                        index = stop
-                self._pass(dues)
-            if index < end:  # the batch's next customer replaces its watch
-                self._watched += 1
-                due = times[index] + wait + ON_TIME_TOLERANCE
-                heapq.heapreplace(watches, (due, self._watched, batch, index))
-            else:
-                heapq.heappop(watches)
+                            other = watches[2][0]
+                # the promise ``due`` passes: _apply, written out (to the last bit)
+                if since <= warmup < due:  # across the warm-up: the level's own step
+                    self.g, self.since, self._acc = g, since, acc
+                    self._apply(due, self.late_order)
+                    g, since, acc, threshold = self.g, self.since, self._acc, self.threshold
+                elif r is None:
+                    acc += g * (due - since)
+                    g *= keep
+                    if g < floor:
+                        g = floor
+                    since = due
+                    threshold = -g if g < 1.0 else NEVER_LOWER
+                else:
+                    span = due - since
+                    decay = expm1(-span / r)  # exp(-span/r) - 1
+                    lost = 1.0 - g
+                    acc += span + lost * r * decay
+                    g = (g - lost * decay) * keep  # G(due), less the loss
+                    if g < floor:
+                        g = floor
+                    since = due
+                    threshold = due + r * log1p(-g) if g < 1.0 else NEVER_LOWER
+                if batch is None:  # the single backorder's, done
+                    due = nxt
+                    continue
+                j += 1
+                due = placed[j] + wait + ON_TIME_TOLERANCE if j < end else inf
+                if not due < other:  # another watch comes first: give the batch back
+                    seq = _give_back(watches, batch, j, end, due, seq)
+                    batch = None
+                    due = watches[0][0] if watches else inf
+            if key > threshold:
+                append(t)
+                if len(ordered) == most:
+                    break
+        if batch is not None:
+            seq = _give_back(watches, batch, j, end, due, seq)
+        self.g, self.since, self._acc, self.threshold, self._watched = (
+            g,
+            since,
+            acc,
+            threshold,
+            seq,
+        )
+        return ordered, i - lo
 
     def _set_threshold(self) -> None:
         g = self.g
@@ -295,3 +314,16 @@ def _threshold(g: float, since: float, recovery: float | None) -> float:
     if recovery is None:
         return -g
     return since + recovery * math.log1p(-g)
+
+
+def _give_back(
+    watches: list[Watch], batch: BackorderBatch, j: int, end: int, due: float, seq: int
+) -> int:
+    """Put ``batch`` back at the top of the heap watching its customer ``j`` (due ``due``),
+    or drop it if none is left; returns the last watch number given."""
+    if j < end:
+        seq += 1
+        heapq.heapreplace(watches, (due, seq, batch, j))
+    else:
+        heapq.heappop(watches)
+    return seq

@@ -23,7 +23,6 @@ from simulator.metrics.ledger import ON_TIME_TOLERANCE
 from simulator.model.customers import ArrivalQueue, CustomerSource
 from simulator.model.goodwill import NEVER_LOWER, GoodwillLevel
 from simulator.model.lone_thinning import lone_thinning_process
-from simulator.model.passing_run import thin_while_promises_pass
 from simulator.scenario.schema import Goodwill
 from simulator.streams import RandomStreams
 
@@ -253,8 +252,8 @@ class Thinning:
     ) -> tuple[list[float], int]:
         """The times of the potential customers from ``lo`` (before ``stop``) who order, at
         most ``most`` of them, and how many potential customers that takes, while promises
-        pass during the run (model/passing_run.py)."""
-        return thin_while_promises_pass(self.level, arrivals.times, arrivals.keys, lo, stop, most)
+        pass during the run (:meth:`GoodwillLevel.thin`)."""
+        return self.level.thin(arrivals.times, arrivals.keys[lo:stop].tolist(), lo, most)
 
     def _limit(
         self,

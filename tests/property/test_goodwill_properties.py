@@ -19,7 +19,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import same_metrics
 
-from simulator.model import thinning
 from simulator.model.goodwill import NEVER_LOWER, GoodwillLevel
 from simulator.model.simulation import build, run_model
 from simulator.model.store import Store
@@ -102,28 +101,22 @@ def test_goodwill_bounds_shares_and_potential_customers(
     spec = scenario.customers.goodwill
     assert spec is not None
     levels: list[float] = []
-    apply, pass_many = GoodwillLevel._apply, GoodwillLevel._pass
-    merged_pass = thinning.thin_while_promises_pass
+    apply, thin = GoodwillLevel._apply, GoodwillLevel.thin
 
     def recorded(self: GoodwillLevel, t: float, loss: float) -> None:
         levels.append(self.level(t))
         apply(self, t, loss)
         levels.append(self.g)
 
-    def recorded_many(self: GoodwillLevel, dues: list[float]) -> None:
-        levels.append(self.level(dues[0]))
-        pass_many(self, dues)
-        levels.append(self.g)
-
-    def recorded_run(level: GoodwillLevel, *args: Any) -> tuple[list[float], int]:
-        out = merged_pass(level, *args)
-        levels.append(level.g)
+    def recorded_thin(self: GoodwillLevel, *args: Any) -> tuple[list[float], int]:
+        before = self.g
+        out = thin(self, *args)
+        levels.extend((before, self.g))
         return out
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(GoodwillLevel, "_apply", recorded)
-        mp.setattr(GoodwillLevel, "_pass", recorded_many)
-        mp.setattr(thinning, "thin_while_promises_pass", recorded_run)
+        mp.setattr(GoodwillLevel, "thin", recorded_thin)
         model = build(scenario, backorder, np.random.SeedSequence(seed))
         out = run_model(model)
     assert all(spec.floor - 1e-12 <= g <= 1.0 for g in levels)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import heapq
 import math
 from typing import Any
 
@@ -117,18 +116,22 @@ def test_without_recovery_the_level_is_a_product_of_losses() -> None:
 def test_promises_passed_together_give_the_numbers_of_one_at_a_time(
     recovery: float | None, floor: float, warmup: float
 ) -> None:
-    """The loop that settles many passed promises at once (a long backlog) is the same
+    """The loop that settles a batch's passed promises (a long backlog) is the same
     arithmetic as one bad experience at a time: the same level, integral and threshold,
     to the last bit (also across the warm-up, and down at the floor)."""
     spec = Goodwill(late_order=0.07, recovery_days=recovery, floor=floor)
-    dues = np.sort(np.random.default_rng(4).uniform(1.0, 20.0, 40)).tolist()
-    one, many = GoodwillLevel(spec, warmup), GoodwillLevel(spec, warmup)
+    wait = 3.0
+    placed = np.sort(np.random.default_rng(4).uniform(1.0, 20.0, 40)).tolist()
+    dues = [x + wait + ON_TIME_TOLERANCE for x in placed]
+    one, many = GoodwillLevel(spec, warmup, wait), GoodwillLevel(spec, warmup, wait)
     one.hit(0.5, 0.2)
     many.hit(0.5, 0.2)
     for due in dues:
         one._apply(due, spec.late_order)
-    many._pass(dues[:15])
-    many._pass(dues[15:])
+    many.watch(dues[0], BackorderBatch(0, placed, 1, CustomerLedger(), (0, 0)), 0)
+    many.catch_up(dues[14])
+    many.catch_up(dues[-1])
+    assert not many.watches
     assert (many.g, many.since, many._acc, many.threshold, many._area_at_warmup) == (
         one.g,
         one.since,
@@ -174,66 +177,6 @@ def test_the_keys_stay_beside_their_customers() -> None:
     assert arrivals.run_before(math.inf, False, 6000) == 6000
     check()
     assert len(arrivals.keys) > 4096
-
-
-def _catch_up_one_at_a_time(level: GoodwillLevel, t: float, inclusive: bool) -> None:
-    """The promises of batches settled one customer at a time, as catch_up did before it
-    looked for a batch's passed promises by bisection (the reference for the test below)."""
-    watches, wait = level.watches, level.expected_wait
-    while watches and (watches[0][0] < t or (inclusive and watches[0][0] == t)):
-        due, _, batch, index = watches[0]
-        times = batch.times
-        if index < batch.first:
-            index = batch.first
-        else:
-            while True:
-                level._apply(due, level.late_order)
-                index += 1
-                if index == len(times):
-                    break
-                due = times[index] + wait + ON_TIME_TOLERANCE
-                if not (due < t or (inclusive and due == t)) or (
-                    len(watches) > 1 and due >= min(w[0] for w in watches[1:3])
-                ):
-                    break
-        if index < len(times):
-            level._watched += 1
-            due = times[index] + wait + ON_TIME_TOLERANCE
-            heapq.heapreplace(watches, (due, level._watched, batch, index))
-        else:
-            heapq.heappop(watches)
-
-
-@pytest.mark.parametrize("wait", [0.3, 3.0, 0.7])
-def test_a_batchs_passed_promises_are_found_as_one_at_a_time(wait: float) -> None:
-    """Settling a batch's passed promises by bisection gives exactly what checking them
-    one at a time gives, also at the edges: promises due exactly at the time asked (with
-    and without it), order times that tie, and batches whose promises interleave. Times on
-    a coarse grid make the ties, and the rounding of ``time - wait`` that the bisection
-    starts from, common."""
-    rng = np.random.default_rng(21)
-    spec = Goodwill(late_order=0.05, recovery_days=4.0, floor=0.1)
-    for _ in range(300):
-        grid = np.sort(rng.integers(0, 60, size=(2, int(rng.integers(1, 25))))) * 0.1
-        fast, slow = GoodwillLevel(spec, 0.0, wait), GoodwillLevel(spec, 0.0, wait)
-        for level in (fast, slow):
-            for k, placed in enumerate(grid):
-                times = (placed + 0.05 * k).tolist()
-                batch = BackorderBatch(k, times, 1, CustomerLedger(), (0, k))
-                level.watch(times[0] + wait + ON_TIME_TOLERANCE, batch, 0)
-        for t in np.sort(rng.integers(0, 80, size=4) * 0.1 + wait + ON_TIME_TOLERANCE).tolist():
-            inclusive = bool(rng.integers(0, 2))
-            fast.catch_up(t, inclusive)
-            _catch_up_one_at_a_time(slow, t, inclusive)
-            assert (fast.g, fast.since, fast._acc, fast.threshold) == (
-                slow.g,
-                slow.since,
-                slow._acc,
-                slow.threshold,
-            )
-            assert sorted((w[0], w[3]) for w in fast.watches) == sorted(
-                (w[0], w[3]) for w in slow.watches
-            )
 
 
 # -- goodwill off, or harmless -----------------------------------------------------------------
