@@ -307,15 +307,6 @@ class GoodwillLevel:
         return keys
 
 
-def _threshold(g: float, since: float, recovery: float | None) -> float:
-    """The threshold of the level ``g`` just after a bad experience at ``since``."""
-    if g >= 1.0:
-        return NEVER_LOWER
-    if recovery is None:
-        return -g
-    return since + recovery * math.log1p(-g)
-
-
 def _give_back(
     watches: list[Watch], batch: BackorderBatch, j: int, end: int, due: float, seq: int
 ) -> int:
