@@ -175,8 +175,10 @@ class GoodwillLevel:
         ships nothing between those moments, the result is that of checking each promise
         at its time.
         """
-        if self.watches:
-            self.thin([t if inclusive else math.nextafter(t, -math.inf)], NEVER_ORDERS, 0, 1)
+        if not inclusive:
+            t = math.nextafter(t, -math.inf)
+        if self.watches and self.watches[0][0] <= t:  # (else nothing has passed yet)
+            self.thin([t], NEVER_ORDERS, 0, 1)
 
     def thin(
         self, times: list[float], keys: list[float], lo: int, most: int
