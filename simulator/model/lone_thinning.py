@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Generator
-from math import exp
+from math import exp, sqrt
 from typing import TYPE_CHECKING, Any
 
 from simpy.events import Event
@@ -79,14 +79,17 @@ def lone_thinning_process(clock: Clock, thinning: Thinning) -> Generator[Event, 
         if not count:
             if t < warmup < limit:
                 limit = warmup
-            # enough potential customers for ``run`` orders, at the level G has now
+            # enough potential customers for ``run`` orders at the level G has now: the mean
+            # number, run / G, and 4 standard deviations more (too few would cut the run short
+            # and leave its rest to another run: about half the runs, with the mean alone)
             threshold = level.threshold
             most = run
             if threshold != NEVER_LOWER:
                 g = level.g
                 if recovery is not None:
                     g = 1.0 - (1.0 - g) * exp((level.since - t) / recovery)
-                most = int(run / (g if g > 0.05 else 0.05)) + 1
+                g = g if g > 0.05 else 0.05
+                most = int((run + 4.0 * sqrt(run * (1.0 - g)) + 1.0) / g) + 1
             # arrivals.run_before(limit, most), written out while no block needs reading
             pos = arrivals.pos
             end, most_end = len(times), pos + most

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Generator, Iterator
-from math import exp
+from math import exp, sqrt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -181,14 +181,17 @@ class Thinning:
             limit = self._limit(limit, queue, heap)
         if t < warmup < limit:
             limit = warmup
-        # enough potential customers for ``run`` orders, at the level G has now
+        # enough potential customers for ``run`` orders at the level G has now: the mean
+        # number, run / G, and 4 standard deviations more (too few would cut the run short
+        # and leave its rest to another run: about half the runs, with the mean alone)
         threshold = level.threshold
         most = run
         if threshold != NEVER_LOWER:
             g, r = level.g, self.recovery
             if r is not None:
                 g = 1.0 - (1.0 - g) * exp((level.since - t) / r)
-            most = int(run / (g if g > 0.05 else 0.05)) + 1
+            g = g if g > 0.05 else 0.05
+            most = int((run + 4.0 * sqrt(run * (1.0 - g)) + 1.0) / g) + 1
         # arrivals.run_before(limit, most), written out while no block needs reading
         times, pos = arrivals.times, arrivals.pos
         end, most_end = len(times), pos + most
