@@ -123,6 +123,44 @@ class Experience:
         assert self.goodwill is not None
         self.goodwill.watch(batch.times[0] + self.expected_wait + ON_TIME_TOLERANCE, batch, 0)
 
+    def _continue_batch(
+        self, placed: list[float], units: int, ledger: CustomerLedger, seq: int
+    ) -> bool:
+        """With ``late_order`` > 0: add a run of backordered customers (ordering ``units``
+        each at ``placed``, numbered from ``seq``) to the batch at the tail of the backlog,
+        when they simply continue it: the same units and ledger, numbered straight after it,
+        nothing booked between. Says whether it did.
+
+        A backorder run ends before a promise of its own could pass (see
+        :meth:`Thinning._serve_run <simulator.model.thinning.Thinning._serve_run>`), so a
+        long stock-out is booked as several runs; continuing the batch keeps it one entry,
+        with one watch walking its promises in order (and one allocation step per delivery).
+        The numbers are those of a batch per run, to rounding: the backlog serves the same
+        customers in the same order, and their promises pass in the same order.
+        """
+        tail = self.backlog.last()
+        if (
+            type(tail) is not BackorderBatch
+            or tail.closed
+            or tail.units != units
+            or tail.ledger is not ledger
+            or tail.seq + len(tail.times) != seq
+        ):
+            return False
+        goodwill = self.goodwill
+        assert goodwill is not None
+        times = tail.times
+        n = len(times)
+        times.extend(placed)
+        total = units * len(placed)
+        tail.short += total
+        tail.remaining += total
+        for watch in goodwill.watches:  # (a few: the open backorders)
+            if watch[2] is tail:
+                return True  # its watch walks on into the new customers
+        goodwill.watch(placed[0] + self.expected_wait + ON_TIME_TOLERANCE, tail, n)
+        return True
+
     def _promises_passed(self, now: float, inclusive: bool) -> None:
         """Settle the promises that passed unfilled before ``now`` (see
         :meth:`~simulator.model.goodwill.GoodwillLevel.catch_up`)."""

@@ -56,6 +56,10 @@ class RunBooking:
 
         def _watch_batch(self, batch: BackorderBatch) -> None: ...
 
+        def _continue_batch(
+            self, placed: list[float], units: int, ledger: CustomerLedger, seq: int
+        ) -> bool: ...
+
     def _orders_before_trigger(self, units: int) -> int:
         """How many orders of ``units`` in a row leave the inventory position above the
         reorder trigger (the k-th leaves IP - k·units)."""
@@ -169,7 +173,9 @@ class RunBooking:
         (and place the replenishment order the last one triggers, if it does).
 
         The same as calling :meth:`on_customer` for each (for customers without patience),
-        when :meth:`backorder_run` allows at least that many.
+        when :meth:`backorder_run` allows at least that many. With goodwill's late checks,
+        a run that continues the batch at the tail of the backlog joins it
+        (:meth:`~simulator.model.experience.Experience._continue_batch`).
         """
         count = stop - start
         total = count * units
@@ -180,9 +186,11 @@ class RunBooking:
         ledger.backordered += total
         seq = self._seq + 1
         self._seq += count
-        batch = BackorderBatch(seq, placed, units, ledger, (0, seq))
-        self.backlog.push(batch)
-        if self.late_checks:
+        if not self.late_checks:
+            self.backlog.push(BackorderBatch(seq, placed, units, ledger, (0, seq)))
+        elif not self._continue_batch(placed, units, ledger, seq):
+            batch = BackorderBatch(seq, placed, units, ledger, (0, seq))
+            self.backlog.push(batch)
             self._watch_batch(batch)
         if self.backlog_units == 0 and self.on_hand > 0:
             self.ready_acc += placed[0]  # free stock stops being free at the first

@@ -105,6 +105,10 @@ class Backlog:
         """The open entry served next, or None."""
         raise NotImplementedError
 
+    def last(self) -> BackorderEntry | None:
+        """The entry pushed last, if it is served last (FIFO; else None)."""
+        return None
+
     def entries(self) -> Iterator[BackorderEntry]:
         """Every open entry, in no particular order."""
         raise NotImplementedError
@@ -136,6 +140,10 @@ class FifoBacklog(Backlog):
         while queue and queue[0].closed:
             queue.popleft()
         return queue[0] if queue else None
+
+    def last(self) -> BackorderEntry | None:
+        queue = self._queue
+        return queue[-1] if queue else None
 
     def entries(self) -> Iterator[BackorderEntry]:
         return (e for e in self._queue if not e.closed)

@@ -1,17 +1,22 @@
 """How runs of plain customers are booked when goodwill thins them (model/thinning.py,
-model/lone_thinning.py): the look-ahead that sizes a run. It is about speed; the numbers
-must not move."""
+model/lone_thinning.py): the look-ahead that sizes a run, and backorder runs continuing
+the batch at the tail of the backlog. Both are about speed; the numbers must not move."""
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from simulator import load_scenario
 from simulator.model import simulation, thinning
 from simulator.model.store import Store
 from simulator.scenario.schema import Scenario
 from simulator.streams import replication_seeds
+
+REFERENCE = Path(__file__).resolve().parents[2] / "benchmarks" / "reference.yaml"
 
 
 def _lone(monkeypatch: pytest.MonkeyPatch, lone: bool) -> None:
@@ -28,15 +33,25 @@ def _lone(monkeypatch: pytest.MonkeyPatch, lone: bool) -> None:
 
 
 def _count(monkeypatch: pytest.MonkeyPatch, name: str, counts: dict[str, int]) -> None:
-    """Count the calls of the store's method ``name`` that book two customers or more."""
+    """Count the calls of the store's method ``name`` that book two customers or more (or,
+    for ``_continue_batch``, that continue a batch)."""
     real = getattr(Store, name)
 
     def counted(self: Store, *args: Any) -> Any:
-        start, stop = args[1:3]
-        counts[name] += stop - start >= 2
-        return real(self, *args)
+        out = real(self, *args)
+        if name == "_continue_batch":
+            counts[name] += bool(out)
+        else:
+            start, stop = args[1:3]
+            counts[name] += stop - start >= 2
+        return out
 
     monkeypatch.setattr(Store, name, counted)
+
+
+def simulate_once(scenario: Scenario, backorder: Any) -> Any:
+    """The model's metrics for one replication of ``scenario``."""
+    return simulation.simulate(scenario, backorder, replication_seeds(scenario.seed, 1)[0])
 
 
 @pytest.mark.parametrize("lone", [True, False])
@@ -87,5 +102,50 @@ def test_a_run_up_to_the_reorder_point_is_booked_in_one_step(
     assert counts["fill_run"] <= 1.05 * cycles + 2
 
 
-def simulate_once(scenario: Scenario, backorder: Any) -> Any:
-    return simulation.simulate(scenario, backorder, replication_seeds(scenario.seed, 1)[0])
+@pytest.mark.parametrize("lone", [True, False])
+def test_backorder_runs_continue_the_batch_with_the_numbers_of_a_batch_each(
+    lone: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With late orders costing goodwill, a backorder run ends before a promise of its own
+    could pass, so a long stock-out is booked as several runs. Each continues the batch at
+    the tail of the backlog (one entry, one watch walking its promises) instead of
+    starting one of its own: the same numbers, to rounding (sums are added in other
+    groups), and the same counts exactly."""
+    sets = [
+        "customers.goodwill.late_order=0.02",
+        "customers.goodwill.recovery_days=30",
+        "horizon_days=3000",
+        "warmup_days=100",
+    ]
+    loaded = load_scenario(REFERENCE, sets)
+    policy = loaded.policies[0]
+    seed = replication_seeds(loaded.scenario.seed, 1)[0]
+    _lone(monkeypatch, lone)
+    counts = {"_continue_batch": 0, "backorder_many": 0}
+    _count(monkeypatch, "_continue_batch", counts)
+    _count(monkeypatch, "backorder_many", counts)
+    continued = simulation.simulate(policy.scenario, policy.backorder, seed)
+    assert counts["_continue_batch"] > 50  # long stock-outs did continue batches
+    assert counts["_continue_batch"] < counts["backorder_many"]  # (and new ones began)
+    monkeypatch.setattr(Store, "_continue_batch", lambda self, *args: False)
+    separate = simulation.simulate(policy.scenario, policy.backorder, seed)
+    for a, b in (
+        (continued.store, separate.store),
+        (continued.products["item"], separate.products["item"]),
+    ):
+        for key, x in a.items():
+            y = b[key]
+            assert (x is None and y is None) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12), key
+    exact = (  # counts, and ratios of counts
+        "potential_orders",
+        "orders_lost_to_goodwill",
+        "units_demanded",
+        "replenishment_orders",
+        "fill_rate",
+        "served_at_once_share",
+        "served_as_promised_share",
+        "served_late_share",
+    )
+    for key in exact:
+        assert continued.store[key] == separate.store[key], key
+    assert continued.store["mean_goodwill"] < 0.9  # late orders did cost goodwill
