@@ -212,7 +212,7 @@ class GoodwillLevel:
         j = end = 0
         other = nxt = inf
         due = watches[0][0] if watches else inf
-        i = lo
+        i, left = lo, most
         for key in keys:
             t = times[i]
             i += 1
@@ -276,7 +276,8 @@ class GoodwillLevel:
                     due = watches[0][0] if watches else inf
             if key > threshold:
                 append(t)
-                if len(ordered) == most:
+                left -= 1
+                if not left:  # the run's last order
                     break
         if batch is not None:
             seq = _give_back(watches, batch, j, end, due, seq)
