@@ -117,11 +117,12 @@ class Experience:
         assert self.goodwill is not None
         self.goodwill.watch(self._promise(entry) + ON_TIME_TOLERANCE, entry)
 
-    def _watch_batch(self, batch: BackorderBatch) -> None:
-        """With ``late_order`` > 0: check the promises of a batch's customers, in order (one
-        of them is watched at a time)."""
+    def _watch_batch(self, batch: BackorderBatch, index: int = 0) -> None:
+        """With ``late_order`` > 0: check the promises of a batch's customers from ``index``
+        on, in order (one of them is watched at a time)."""
         assert self.goodwill is not None
-        self.goodwill.watch(batch.times[0] + self.expected_wait + ON_TIME_TOLERANCE, batch, 0)
+        due = batch.times[index] + self.expected_wait + ON_TIME_TOLERANCE
+        self.goodwill.watch(due, batch, index)
 
     def _continue_batch(
         self, placed: list[float], units: int, ledger: CustomerLedger, seq: int
@@ -158,7 +159,7 @@ class Experience:
         for watch in goodwill.watches:  # (a few: the open backorders)
             if watch[2] is tail:
                 return True  # its watch walks on into the new customers
-        goodwill.watch(placed[0] + self.expected_wait + ON_TIME_TOLERANCE, tail, n)
+        self._watch_batch(tail, n)
         return True
 
     def _promises_passed(self, now: float, inclusive: bool) -> None:

@@ -107,8 +107,8 @@ class GoodwillLevel:
         self._apply(t, loss)
 
     def _apply(self, t: float, loss: float) -> None:
-        """G becomes max(floor, G(t)·(1 - loss)) at ``t`` (level, integral and threshold
-        written out: this runs once per bad experience)."""
+        """G becomes max(floor, G(t)·(1 - loss)) at ``t`` (level and integral written out:
+        this runs once per bad experience)."""
         since = self.since
         if t < since:
             raise AssertionError(f"goodwill hit at {t} before the last one at {since}")
@@ -127,12 +127,7 @@ class GoodwillLevel:
             g = self.floor
         self.g = g
         self.since = t
-        if g >= 1.0:
-            self.threshold = NEVER_LOWER
-        elif r is None:
-            self.threshold = -g
-        else:
-            self.threshold = t + r * math.log1p(-g)
+        self._set_threshold()
 
     # -- promises passing unfilled (late_order), checked lazily -------------------------------
     def watch(self, due: float, entry: BackorderEntry, index: int = -1) -> None:
@@ -157,11 +152,13 @@ class GoodwillLevel:
             first = batch.first
             if index >= first:
                 return due
-            heapq.heappop(watches)
-            if first < len(batch.times):
-                self.watch(
-                    batch.times[first] + self.expected_wait + ON_TIME_TOLERANCE, batch, first
-                )
+            end = len(batch.times)
+            due = (
+                batch.times[first] + self.expected_wait + ON_TIME_TOLERANCE
+                if first < end
+                else math.inf
+            )
+            self._watched = _give_back(watches, batch, first, end, due, self._watched)
         return math.inf
 
     def catch_up(self, t: float, inclusive: bool = True) -> None:
@@ -291,6 +288,7 @@ class GoodwillLevel:
         return ordered, i - lo
 
     def _set_threshold(self) -> None:
+        """The threshold of G just after the last bad experience (``g`` at ``since``)."""
         g = self.g
         if g >= 1.0:
             self.threshold = NEVER_LOWER
