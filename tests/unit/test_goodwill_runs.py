@@ -32,21 +32,28 @@ def _lone(monkeypatch: pytest.MonkeyPatch, lone: bool) -> None:
     monkeypatch.setattr(simulation, "attach_goodwill", attach)
 
 
-def _count(monkeypatch: pytest.MonkeyPatch, name: str, counts: dict[str, int]) -> None:
-    """Count the calls of the store's method ``name`` that book two customers or more (or,
-    for ``_continue_batch``, that continue a batch)."""
+def _count_runs(monkeypatch: pytest.MonkeyPatch, name: str, counts: dict[str, int]) -> None:
+    """Count the calls of the store's booking method ``name`` that book two customers or
+    more."""
     real = getattr(Store, name)
 
-    def counted(self: Store, *args: Any) -> Any:
-        out = real(self, *args)
-        if name == "_continue_batch":
-            counts[name] += bool(out)
-        else:
-            start, stop = args[1:3]
-            counts[name] += stop - start >= 2
-        return out
+    def counted(self: Store, times: list[float], start: int, stop: int, units: int) -> None:
+        counts[name] += stop - start >= 2
+        real(self, times, start, stop, units)
 
     monkeypatch.setattr(Store, name, counted)
+
+
+def _count_continued(monkeypatch: pytest.MonkeyPatch, counts: dict[str, int]) -> None:
+    """Count the backorder runs that continue the batch at the tail of the backlog."""
+    real = Store._continue_batch
+
+    def counted(self: Store, *args: Any) -> bool:
+        out = real(self, *args)
+        counts["_continue_batch"] += out
+        return out
+
+    monkeypatch.setattr(Store, "_continue_batch", counted)
 
 
 def simulate_once(scenario: Scenario, backorder: Any) -> Any:
@@ -71,7 +78,7 @@ def test_a_run_up_to_the_reorder_point_is_booked_in_one_step(
     them in two: 1.5 runs a cycle."""
     _lone(monkeypatch, lone)
     counts = {"fill_run": 0}
-    _count(monkeypatch, "fill_run", counts)
+    _count_runs(monkeypatch, "fill_run", counts)
     data = {
         "name": "floor",
         "horizon_days": 2000,
@@ -122,8 +129,8 @@ def test_backorder_runs_continue_the_batch_with_the_numbers_of_a_batch_each(
     seed = replication_seeds(loaded.scenario.seed, 1)[0]
     _lone(monkeypatch, lone)
     counts = {"_continue_batch": 0, "backorder_many": 0}
-    _count(monkeypatch, "_continue_batch", counts)
-    _count(monkeypatch, "backorder_many", counts)
+    _count_continued(monkeypatch, counts)
+    _count_runs(monkeypatch, "backorder_many", counts)
     continued = simulation.simulate(policy.scenario, policy.backorder, seed)
     assert counts["_continue_batch"] > 50  # long stock-outs did continue batches
     assert counts["_continue_batch"] < counts["backorder_many"]  # (and new ones began)
