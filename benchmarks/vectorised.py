@@ -20,6 +20,10 @@ Runs, alternating the order in every round, and prints the median paired ratios:
      ``python vectorised.py --child DAYS`` (Python, numpy and the computation);
   2. in-process: the library API (``simulator.run``) against the numpy model alone.
 Both models must agree on fill rate and mean wait within the reference benchmark's bounds.
+Last, the floor of the libraries a run needs (``python -c "import numpy, simpy, pydantic,
+yaml, click"``, paired with the numpy model again) and what 2x the numpy model leaves for
+the rest: the package's own start-up, reading the scenario, and the simulation, which the
+in-process run measured alone.
 
     python benchmarks/vectorised.py              # 100,000 days, 5 rounds
     python benchmarks/vectorised.py --days 20000 --repeat 3
@@ -104,6 +108,18 @@ def numpy_process(days: float) -> tuple[float, dict[str, float]]:
     return seconds, json.loads(proc.stdout)
 
 
+LIBRARIES = "import numpy, simpy, pydantic, yaml, click"
+"""What every ``backorder-sim run`` imports before any code of its own: the core
+dependencies (pydantic for the scenario, PyYAML to read it, click for the command line)."""
+
+
+def libraries_process(days: float) -> tuple[float, dict[str, float]]:
+    """Whole process: ``python -c LIBRARIES`` (the floor of a run's start-up)."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", LIBRARIES], check=True)
+    return time.perf_counter() - start, {}
+
+
 def library_run(days: float) -> tuple[float, dict[str, float]]:
     """In-process: the library API on the reference scenario."""
     sys.path.insert(0, str(HERE))
@@ -139,6 +155,7 @@ def main() -> int:
     print(f"{args.repeat} paired runs each, order alternated; medians reported")
     print(compile_package())
     ok = True
+    medians: dict[str, float] = {}
     for label, ours, theirs in (
         (
             "Whole process (backorder-sim run --format json vs python vectorised.py)",
@@ -154,6 +171,7 @@ def main() -> int:
         print(f"  numpy model:   median {statistics.median(theirs_s):.2f} s")
         runs = ", ".join(f"{r:.2f}" for r in slower)
         print(f"  backorder-sim / numpy: {statistics.median(slower):.2f}x  (paired runs: {runs})")
+        medians[ours.__name__] = statistics.median(ours_s)
         if ours is cli_process:
             cpu = [a / b for a, b in zip(CHILD_CPU["ours"], CHILD_CPU["numpy"], strict=True)]
             print(
@@ -164,6 +182,15 @@ def main() -> int:
                 + ")"
             )
         ok &= check_agreement(out_ours, out_theirs)
+    _, floor_s, numpy_s, _, _ = paired(libraries_process, numpy_process, args.days, args.repeat)
+    floor, numpy_whole = statistics.median(floor_s), statistics.median(numpy_s)
+    budget, simulation = 2 * numpy_whole - floor, medians["library_run"]
+    print(f'Libraries floor (python -c "{LIBRARIES}")')
+    print(f"  median {floor:.2f} s, against the numpy model's {numpy_whole:.2f} s (paired)")
+    verdict = "within reach" if simulation < budget else "out of reach, whatever start-up costs"
+    print(f"  2x the numpy model leaves {budget:.2f} s for the package's start-up, reading the")
+    print(f"  scenario and simulating; the simulation alone took {simulation:.2f} s (in process)")
+    print(f"  2x is {verdict}")
     return 0 if ok else 1
 
 
